@@ -1,0 +1,79 @@
+"""The tiny-audio command: the seed printout, transcription with JSON, doctor, bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tiny_audio.cli import UNTRAINED_NOTE, main
+
+REPO = Path(__file__).parents[1]
+SEED_OUTPUT = (Path(__file__).parent / "data" / "seed_workshop_output.txt").read_text()
+
+
+def test_explore_prints_the_seed_workshop_output_exactly(capsys):
+    assert main(["explore", "--preset", "seed"]) == 0
+    assert capsys.readouterr().out == SEED_OUTPUT
+
+
+def test_doctor_reports_hardware_presets_and_cache(capsys):
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert "device: cpu" in out and "cache:" in out
+    assert "openai/whisper-large-v3" in out and "openai/whisper-base" in out
+    assert "default preset on this machine: embedded" in out
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda d: d / "missing.wav", "no audio file at"),
+        (lambda d: (d / "notes.wav").write_text("hello") and d / "notes.wav", "not an audio file"),
+    ],
+)
+def test_bad_files_exit_2_with_one_line(tmp_path, capsys, make, words):
+    assert main(["transcribe", str(make(tmp_path))]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and words in err and "\n" not in err
+
+
+def test_no_files_is_an_error(capsys):
+    assert main(["transcribe"]) == 2
+    assert "--bundled" in capsys.readouterr().err
+
+
+def test_unknown_model_is_one_line(tmp_path, capsys):
+    clip = REPO / "tiny_audio" / "data" / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"
+    assert main(["transcribe", str(clip), "--model", "nobody/nothing"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "not a preset" in err and "\n" not in err
+
+
+@pytest.mark.slow
+def test_transcribe_json_says_the_projector_is_untrained(capsys):
+    clip = REPO / "tiny_audio" / "data" / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"
+    assert main(["transcribe", str(clip), "--json", "--device", "cpu"]) == 0
+    captured = capsys.readouterr()
+    record = json.loads(captured.out.strip())
+    assert record["path"] == str(clip) and isinstance(record["text"], str)
+    assert record["projector_trained"] is False and record["model"] == "embedded"
+    assert UNTRAINED_NOTE in captured.err
+
+
+@pytest.mark.slow
+def test_workshop_script_prints_the_seed_then_the_embedded_preset():
+    result = subprocess.run(
+        [sys.executable, "course/workshops/explore_architecture.py"],
+        cwd=REPO, capture_output=True, text=True, timeout=600, check=True,
+    )
+    out = result.stdout
+    assert out.startswith(SEED_OUTPUT)
+    embedded = out[len(SEED_OUTPUT):]
+    assert "Trainable parameters (the projector): 22,951,168" in embedded
+    assert "openai/whisper-base" in embedded and "LlamaForCausalLM" in embedded
+    assert "Linear(in_features=2560, out_features=576, bias=True)" in embedded
+    assert "encoder    (150, 512)" in embedded and "projector  (30, 576)" in embedded

@@ -1,0 +1,117 @@
+"""The embedded preset on its real weights: every stage's shape, frozen parts, save/load."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+from transformers import WhisperFeatureExtractor
+
+from tiny_audio import ASRModel, N_SAMPLES, SAMPLE_RATE, load_clip
+from tiny_audio.model import PROJECTOR_FILE
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def trace(embedded_model):
+    return embedded_model.trace(load_clip("0880").audio)
+
+
+def test_three_seconds_flow_through_every_stage(trace):
+    assert trace.audio.shape == (47_840,)  # the 2.99 s clip
+    assert trace.mel.shape == (80, 3000) and trace.n_mel_frames == 299
+    assert trace.encoder_frames.shape == (150, 512)
+    assert trace.stacked.shape == (30, 2560)
+    assert trace.projected.shape == (30, 576)
+    assert int(trace.audio_mask.sum()) == 30
+    assert trace.prompt_ids.shape == trace.audio_mask.shape
+    assert len(trace.generated_tokens) == len(trace.generated_ids) == len(trace.token_probs) == len(trace.top_tokens)
+    assert ((trace.token_probs > 0) & (trace.token_probs <= 1)).all()
+    assert "(150, 512)" in str(trace) and "30 audio placeholders" in str(trace)
+
+
+def test_encoder_and_decoder_are_frozen_projector_is_not(embedded_model):
+    assert not any(p.requires_grad for p in embedded_model.audio_encoder.parameters())
+    assert not any(p.requires_grad for p in embedded_model.text_decoder.parameters())
+    assert all(p.requires_grad for p in embedded_model.audio_projector.parameters())
+    assert not embedded_model.audio_encoder.training and not embedded_model.text_decoder.training
+    assert sum(p.numel() for p in embedded_model.audio_projector.parameters()) == 1_478_272
+
+
+def test_our_stages_match_transformers_whisper_encoder(embedded_model, trace):
+    """Our log-mel + frame trimming give the same frames as the HF feature extractor path."""
+    features = WhisperFeatureExtractor(feature_size=80)(trace.audio, sampling_rate=SAMPLE_RATE, return_tensors="pt")
+    with torch.no_grad():
+        hidden = embedded_model.audio_encoder.encoder(features.input_features).last_hidden_state[0, :150]
+    assert torch.allclose(hidden, trace.encoder_frames, atol=1e-3)
+
+
+def test_greedy_decoding_is_reproducible(embedded_model, trace):
+    again = embedded_model.trace(load_clip("0880").audio)
+    assert again.text == trace.text
+    assert torch.equal(again.generated_ids, trace.generated_ids)
+
+
+def test_a_fresh_projector_is_the_same_every_load_and_reported_untrained(embedded_model):
+    assert not embedded_model.is_trained
+    other = ASRModel.from_pretrained("embedded", device="cpu")
+    for a, b in zip(embedded_model.audio_projector.parameters(), other.audio_projector.parameters()):
+        assert torch.equal(a, b)
+
+
+def test_save_pretrained_writes_config_and_projector_only_and_loads_back_exactly(embedded_model, tmp_path):
+    embedded_model.save_pretrained(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json", PROJECTOR_FILE]
+    saved = load_file(tmp_path / PROJECTOR_FILE)
+    assert set(saved) == {f"audio_projector.{k}" for k in embedded_model.audio_projector.state_dict()}
+    assert (tmp_path / PROJECTOR_FILE).stat().st_size < 7 * 2**20  # 1.5 M float32 parameters
+    assert json.loads((tmp_path / "config.json").read_text())["audio_model_id"] == "openai/whisper-base"
+
+    loaded = ASRModel.from_pretrained(tmp_path, device="cpu")
+    assert loaded.is_trained
+    for name, tensor in embedded_model.audio_projector.state_dict().items():
+        assert torch.equal(loaded.audio_projector.state_dict()[name], tensor), name
+    clip = load_clip("0930").audio
+    assert loaded.trace(clip).text == embedded_model.trace(clip).text
+
+
+def test_corrupt_projector_checkpoint_is_one_clear_line(embedded_model, tmp_path):
+    embedded_model.save_pretrained(tmp_path)
+    (tmp_path / PROJECTOR_FILE).write_bytes(b"\x00" * 100)
+    with pytest.raises(ValueError, match="not a readable projector checkpoint") as err:
+        ASRModel.from_pretrained(tmp_path, device="cpu")
+    assert "\n" not in str(err.value)
+
+
+def test_projector_checkpoint_for_another_shape_is_refused(embedded_model, tmp_path):
+    embedded_model.save_pretrained(tmp_path)
+    save_file({"audio_projector.proj.weight": torch.zeros(576, 2048)}, tmp_path / PROJECTOR_FILE)
+    with pytest.raises(ValueError, match="does not hold a projector for this config"):
+        ASRModel.from_pretrained(tmp_path, device="cpu")
+
+
+def test_trace_refuses_more_than_one_window(embedded_model):
+    with pytest.raises(ValueError, match="use transcribe"):
+        embedded_model.trace(np.zeros(N_SAMPLES + 1, dtype=np.float32))
+
+
+def test_transcribe_goes_window_by_window(embedded_model, monkeypatch):
+    clips = [load_clip(i).audio for i in range(5)]
+    long_audio = np.concatenate(clips * 2)  # ~49 s: two windows
+    calls = []
+    real_trace = embedded_model.trace
+    monkeypatch.setattr(embedded_model, "trace", lambda a, sr=None: calls.append(len(a)) or real_trace(a, sr))
+    text = embedded_model.transcribe(long_audio)
+    assert calls == [N_SAMPLES, len(long_audio) - N_SAMPLES]
+    assert isinstance(text, str) and text
+
+
+def test_an_unloaded_model_says_how_to_load(embedded_model):
+    with torch.device("meta"):
+        bare = ASRModel(embedded_model.config)
+    with pytest.raises(ValueError, match="from_pretrained"):
+        bare.trace(np.zeros(16_000, dtype=np.float32))

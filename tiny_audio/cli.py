@@ -1,0 +1,128 @@
+"""The ``tiny-audio`` command: transcribe files, print the workshop, check the machine.
+
+    tiny-audio transcribe FILE... [--bundled] [--json] [--model NAME_OR_FOLDER]
+    tiny-audio explore [--preset NAME] [--weights]
+    tiny-audio doctor [--prepare]
+
+Errors print one line (``error: ...``) and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+from pathlib import Path
+
+import torch
+import transformers
+
+from . import weights
+from .cache import cache_dir
+from .clips import load_clips
+from .config import PRESETS, ASRConfig, choose_preset
+from .device import choose_device, choose_dtype
+from .model import ASRModel
+from .sampling import SAMPLE_RATE, load_audio
+
+UNTRAINED_NOTE = (
+    "note: this model's projector is untrained (random weights), so the text below is "
+    "not a transcript; train one (lesson 3) or pass --model FOLDER with a trained projector"
+)
+
+
+def _transcribe(args: argparse.Namespace) -> None:
+    paths = [Path(p) for p in args.files] + ([c.path for c in load_clips()] if args.bundled else [])
+    if not paths:
+        raise ValueError("no audio given; pass one or more files, or --bundled for the bundled clips")
+    audio = [load_audio(p) for p in paths]  # read everything first: a bad file fails before loading the model
+    device = choose_device(args.device)
+    name = args.model or choose_preset(device)
+    model = ASRModel.from_pretrained(name, device=device, dtype=args.dtype)
+    if not model.is_trained:
+        print(UNTRAINED_NOTE, file=sys.stderr)
+    for path, samples in zip(paths, audio):
+        text = model.transcribe(samples)
+        if args.json:
+            record = {
+                "path": str(path),
+                "text": text,
+                "seconds": round(len(samples) / SAMPLE_RATE, 3),
+                "model": str(name),
+                "projector_trained": model.is_trained,
+            }
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+        else:
+            print(f"{path}: {text}", flush=True)
+
+
+def _explore(args: argparse.Namespace) -> None:
+    from .explore import explore  # imported here: only this command prints the workshop
+
+    explore(args.preset, load_weights=args.weights)
+
+
+def _doctor(args: argparse.Namespace) -> None:
+    if args.prepare:
+        for model_id in weights.EMBEDDED_SOURCES:
+            weights.locate(model_id)
+    device = choose_device()
+    print(f"python {platform.python_version()}, torch {torch.__version__}, transformers {transformers.__version__}")
+    if device.type == "cuda":
+        props = torch.cuda.get_device_properties(0)
+        print(f"device: cuda ({props.name}, {props.total_memory / 2**30:.0f} GiB) -> {choose_dtype(device)}")
+    else:
+        print(f"device: cpu (no CUDA GPU visible), {torch.get_num_threads()} threads -> {choose_dtype(device)}")
+    root = cache_dir()
+    size = sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
+    print(f"cache: {root} ({size / 2**20:.0f} MiB)")
+    print("presets:")
+    for preset in PRESETS:
+        config = ASRConfig.from_pretrained(preset)
+        ready = True
+        print(f"  {preset}")
+        for model_id in (config.audio_model_id, config.text_model_id):
+            where = weights.availability(model_id)
+            ready &= where is not None
+            print(f"    {model_id}: {where or 'not available offline -> ' + weights.missing_hint(model_id)}")
+        print(f"    -> {'can load' if ready else 'architecture only (meta device)'}")
+    print(f"default preset on this machine: {choose_preset(device)}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tiny-audio", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("transcribe", help="transcribe audio files (any length, 30 s windows)")
+    p.add_argument("files", nargs="*", help="audio files that soundfile or librosa can read")
+    p.add_argument("--bundled", action="store_true", help="also transcribe the bundled LibriVox clips")
+    p.add_argument("--json", action="store_true", help="one JSON object per line (path, text, ...)")
+    p.add_argument("--model", help=f"preset ({', '.join(PRESETS)}) or saved folder; default: chosen for this machine")
+    p.add_argument("--device", help="cpu, cuda, cuda:1, ...; default: cuda when available")
+    p.add_argument("--dtype", help="float32, bfloat16, ...; default: bf16 on GPU, float32 on CPU")
+    p.set_defaults(run=_transcribe)
+
+    p = sub.add_parser("explore", help="print the seed workshop's view of a preset")
+    p.add_argument("--preset", default="seed", help="preset name or saved folder (default: seed)")
+    p.add_argument("--weights", action="store_true", help="load real weights instead of the meta device")
+    p.set_defaults(run=_explore)
+
+    p = sub.add_parser("doctor", help="hardware, which presets can load, what is cached")
+    p.add_argument("--prepare", action="store_true", help="first convert the packaged embedded weights into the cache")
+    p.set_defaults(run=_doctor)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except (ValueError, OSError) as err:  # our own errors are one line; so are file errors
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

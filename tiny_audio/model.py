@@ -1,0 +1,237 @@
+"""``ASRModel``: the three parts in one object, and the pass that runs them in order.
+
+    audio (16 kHz) -> log-mel -> audio_encoder (frozen Whisper) -> audio_projector (trained)
+      -> text_decoder (frozen LLM) -> text
+
+``ASRModel(config)`` builds the architecture only (wrap it in ``torch.device("meta")`` to
+inspect the 8-billion-parameter seed preset without memory). ``ASRModel.from_pretrained``
+loads real weights: the encoder and LLM from their own ids, the projector from the saved
+folder (or freshly initialised when there is none yet).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file
+from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, WhisperModel
+
+from . import weights
+from .config import PRESET_DIR, PRESETS, ASRConfig
+from .decoder import add_audio_token, build_prompt, generate, merge_audio
+from .device import choose_device, choose_dtype
+from .encoder import build_whisper, encode, freeze, n_encoder_frames
+from .log_mel import N_SAMPLES, log_mel_spectrogram, n_mel_frames
+from .projector import AudioProjector, stack_frames
+from .sampling import SAMPLE_RATE, load_audio
+from .trace import Trace
+
+PROJECTOR_FILE = "model.safetensors"  # save_pretrained's file name; holds the projector only
+MAX_TOKENS_PER_SECOND = 6  # fast speech is ~4 LLM tokens/s; the margin stops runaway output
+PROJECTOR_SEED = 0  # a fresh projector is initialised the same way every run
+
+
+class ASRModel(PreTrainedModel):
+    """Whisper encoder -> ``AudioProjector`` -> causal LM, built from an ``ASRConfig``.
+
+    Attributes:
+        audio_encoder: the frozen ``WhisperModel`` (only its encoder runs).
+        audio_projector: the ``AudioProjector``, the one trainable part.
+        text_decoder: the frozen causal LM (``Qwen2ForCausalLM`` for the seed preset).
+        tokenizer: the LLM's tokenizer, with ``<audio>`` registered; None until loaded.
+        projector_source: where the projector's weights came from; None when untrained.
+    """
+
+    config_class = ASRConfig
+    base_model_prefix = "asr"
+    main_input_name = "input_features"
+
+    def __init__(self, config: ASRConfig) -> None:
+        super().__init__(config)
+        if config.audio_config is None or config.text_config is None:
+            raise ValueError(
+                "this ASRConfig has no audio_config/text_config, so its architecture is unknown; "
+                "start from a preset: ASRConfig.from_pretrained('embedded')"
+            )
+        self.audio_encoder = build_whisper(config.audio_config)
+        self.audio_projector = AudioProjector(
+            config.encoder_dim, config.llm_dim, config.audio_downsample_rate
+        )
+        self.text_decoder = freeze(AutoModelForCausalLM.from_config(config.text_config))
+        self.tokenizer = None
+        self.projector_source: str | None = None
+
+    def _init_weights(self, module: torch.nn.Module) -> None:
+        # Each part initialises itself; the frozen ones are overwritten by real weights.
+        pass
+
+    # ---- loading and saving -------------------------------------------------------------
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        name_or_path: str | Path = "embedded",
+        *,
+        device: str | torch.device | None = None,
+        dtype: torch.dtype | str | None = None,
+    ) -> ASRModel:
+        """Build the model with real encoder and LLM weights, and the projector if saved.
+
+        Args:
+            name_or_path: a preset (``"embedded"``, ``"seed"``), a folder written by
+                ``save_pretrained``, or a hub id.
+            device: default ``cuda`` when available, else ``cpu``.
+            dtype: default bf16 on GPU, float32 on CPU (the projector stays float32).
+        """
+        config = ASRConfig.from_pretrained(name_or_path)
+        device = choose_device(device)
+        dtype = choose_dtype(device, dtype)
+        with torch.device("meta"):  # architecture only: the parts are replaced below
+            model = cls(config)
+        model.audio_encoder = freeze(
+            weights.load(WhisperModel.from_pretrained, config.audio_model_id, dtype=dtype).to(device)
+        )
+        model.text_decoder = freeze(
+            weights.load(AutoModelForCausalLM.from_pretrained, config.text_model_id, dtype=dtype).to(device)
+        )
+        model.tokenizer = weights.load(AutoTokenizer.from_pretrained, config.text_model_id)
+        add_audio_token(model.tokenizer)
+        model._check_loaded_dims()
+        with torch.random.fork_rng(devices=[]):  # a reproducible init that leaves the caller's RNG alone
+            torch.manual_seed(PROJECTOR_SEED)
+            model.audio_projector = AudioProjector(
+                config.encoder_dim, config.llm_dim, config.audio_downsample_rate
+            )
+        model.audio_projector.to(device)
+        checkpoint = _projector_checkpoint(name_or_path)
+        if checkpoint is not None:
+            model.load_projector(checkpoint)
+        return model.eval()
+
+    def _check_loaded_dims(self) -> None:
+        """The loaded checkpoints must have the widths the config promises."""
+        got_enc = self.audio_encoder.config.d_model
+        got_llm = self.text_decoder.get_input_embeddings().embedding_dim
+        if (got_enc, got_llm) != (self.config.encoder_dim, self.config.llm_dim):
+            raise ValueError(
+                f"the config says encoder_dim={self.config.encoder_dim}, llm_dim={self.config.llm_dim} "
+                f"but the loaded models have {got_enc} and {got_llm}; fix the config's dims"
+            )
+
+    def load_projector(self, path: str | Path) -> None:
+        """Load projector weights from a ``save_pretrained`` safetensors file (strictly)."""
+        path = Path(path)
+        try:
+            state = load_file(path)
+        except (SafetensorError, OSError) as err:
+            raise ValueError(
+                f"{path} is not a readable projector checkpoint ({err}); delete it and save or train again"
+            ) from None
+        prefix = "audio_projector."
+        state = {k.removeprefix(prefix): v for k, v in state.items() if k.startswith(prefix)}
+        expected = self.audio_projector.state_dict()
+        wrong = [k for k in expected if k not in state or state[k].shape != expected[k].shape]
+        if wrong or len(state) != len(expected):
+            raise ValueError(
+                f"{path} does not hold a projector for this config (mismatched: {', '.join(wrong) or 'extra keys'}); "
+                "load it with the config it was saved with"
+            )
+        self.audio_projector.load_state_dict(state)
+        self.projector_source = str(path)
+
+    def save_pretrained(self, save_directory: str | Path, **kwargs) -> None:
+        """Write the config and the projector's weights only (the frozen parts are
+        referenced by id), through a temporary folder so nothing is left half-written."""
+        target = Path(save_directory)
+        target.mkdir(parents=True, exist_ok=True)
+        state = {f"audio_projector.{k}": v for k, v in self.audio_projector.state_dict().items()}
+        with tempfile.TemporaryDirectory(dir=target, prefix=".saving-") as tmp:
+            super().save_pretrained(tmp, state_dict=state, safe_serialization=True, **kwargs)
+            for item in Path(tmp).iterdir():
+                os.replace(item, target / item.name)
+
+    # ---- running ---------------------------------------------------------------------------
+
+    @property
+    def is_trained(self) -> bool:
+        """False while the projector still holds its random initial weights."""
+        return self.projector_source is not None
+
+    @torch.no_grad()
+    def trace(
+        self, audio: str | Path | np.ndarray | torch.Tensor, sample_rate: int | None = None
+    ) -> Trace:
+        """Run every stage on one clip of at most 30 s and keep each stage's output.
+
+        Args:
+            audio: a file path, or samples (``sample_rate`` defaults to 16 kHz).
+            sample_rate: the rate of ``audio`` when it is an array.
+        """
+        if self.tokenizer is None:
+            raise ValueError("this model has no weights loaded; use ASRModel.from_pretrained(...)")
+        samples = load_audio(audio, sample_rate)
+        if len(samples) > N_SAMPLES:
+            raise ValueError(
+                f"trace() takes one 30 s window, got {len(samples) / SAMPLE_RATE:.1f} s; "
+                "use transcribe() for longer audio, which goes window by window"
+            )
+        device = self.audio_projector.proj.weight.device
+        mel = log_mel_spectrogram(torch.from_numpy(samples), self.config.n_mels, device=device)  # (M, 3000)
+        frames = encode(self.audio_encoder, mel[None], n_encoder_frames(len(samples)))  # (1, T, D_enc)
+        frames = frames.float()
+        projected = self.audio_projector(frames)  # (1, T/k, D_llm)
+        input_ids, audio_mask = build_prompt(self.tokenizer, projected.shape[1], self.config.prompt)
+        inputs_embeds = merge_audio(
+            self.text_decoder.get_input_embeddings(),
+            input_ids[None].to(device),
+            audio_mask[None].to(device),
+            projected,
+        )  # (1, n_prompt, D_llm)
+        seconds = len(samples) / SAMPLE_RATE
+        generation = generate(
+            self.text_decoder,
+            self.tokenizer,
+            inputs_embeds,
+            max_new_tokens=8 + math.ceil(MAX_TOKENS_PER_SECOND * seconds),
+        )
+        return Trace(
+            audio=samples,
+            sample_rate=SAMPLE_RATE,
+            mel=mel.cpu(),
+            n_mel_frames=n_mel_frames(len(samples)),
+            encoder_frames=frames[0].cpu(),
+            stacked=stack_frames(frames, self.config.audio_downsample_rate)[0].cpu(),
+            projected=projected[0].cpu(),
+            downsample_rate=self.config.audio_downsample_rate,
+            prompt_ids=input_ids,
+            audio_mask=audio_mask,
+            prompt_tokens=self.tokenizer.convert_ids_to_tokens(input_ids.tolist()),
+            generated_ids=generation.token_ids,
+            generated_tokens=generation.tokens,
+            token_probs=generation.token_probs,
+            top_tokens=generation.top_tokens,
+            text=generation.text,
+        )
+
+    def transcribe(
+        self, audio: str | Path | np.ndarray | torch.Tensor, sample_rate: int | None = None
+    ) -> str:
+        """The transcript of a clip of any length, decoded one 30 s window at a time."""
+        samples = load_audio(audio, sample_rate)
+        windows = [samples[i : i + N_SAMPLES] for i in range(0, len(samples), N_SAMPLES)]
+        return " ".join(self.trace(window).text for window in windows).strip()
+
+
+def _projector_checkpoint(name_or_path: str | Path) -> Path | None:
+    """The projector weights that belong with a preset or saved folder, if any."""
+    if str(name_or_path) in PRESETS:
+        candidate = PRESET_DIR / f"{name_or_path}.safetensors"
+    else:
+        candidate = Path(name_or_path) / PROJECTOR_FILE
+    return candidate if candidate.is_file() else None

@@ -1,0 +1,590 @@
+"""Pictures of each pipeline stage, for the lessons.
+
+Every helper draws into ``ax`` when one is passed and makes its own figure only when it
+is not, so the lessons can compose them (``plot_trace`` does). None of them shows the
+figure or touches ``rcParams``: the notebook displays what is returned.
+
+Used in Class 2 (the end-to-end architecture): one picture per stage, from the sound wave
+(``plot_waveform``, ``plot_sampling``) through the log-mel spectrogram
+(``plot_spectrogram``), the encoder (``plot_encoder_frames``), the projector's frame
+stacking (``plot_frame_stacking``) and the decoder's choices (``plot_token_probs``), to the
+whole pass at once (``plot_pipeline``, ``plot_trace``).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Collection, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.axes import Axes
+from matplotlib.container import StemContainer
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch, Patch, Rectangle
+from scipy.signal import welch
+
+from .encoder import ENCODER_FRAMES_PER_SECOND
+from .log_mel import FRAMES_PER_SECOND
+from .projector import output_length
+from .sampling import SAMPLE_RATE, quantize, resample, snr_db
+from .trace import Trace
+
+__all__ = [
+    "plot_encoder_frames",
+    "plot_frame_stacking",
+    "plot_pipeline",
+    "plot_sampling",
+    "plot_spectrogram",
+    "plot_token_probs",
+    "plot_trace",
+    "plot_waveform",
+]
+
+_FROZEN_COLOUR = "#dbe4ee"  # pale blue-grey: weights that never change
+_TRAINED_COLOUR = "#fdae61"  # orange: the projector, the one part we train
+_GROUP_COLOURS = ("tab:green", "tab:purple")  # alternate groups; apart from the red-blue heatmap
+
+
+def _numpy(x: torch.Tensor | np.ndarray | Sequence[float]) -> np.ndarray:
+    """A float numpy copy of a tensor (any device, any dtype, with or without grad)."""
+    if isinstance(x, torch.Tensor):
+        return x.detach().float().cpu().numpy()
+    return np.asarray(x, dtype=np.float32)
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
+    """``ax`` itself, or the axes of a new figure when it is None."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+# How whitespace is drawn in token labels. Byte-level BPE vocabularies (GPT-2, SmolLM2,
+# Qwen) store a space as "Ġ" and a newline as "Ċ"; SentencePiece stores a space as "▁".
+_VISIBLE_WHITESPACE = {
+    " ": "␣", "Ġ": "␣", "▁": "␣",
+    "\n": "\\n", "Ċ": "\\n",
+    "\t": "\\t", "ĉ": "\\t",
+    "\r": "\\r", "č": "\\r",
+}
+
+
+def _show_token(token: str) -> str:
+    """A token as a label whose whitespace you can see: ``" the"`` or ``"Ġthe"`` -> ``"␣the"``."""
+    shown = "".join(
+        _VISIBLE_WHITESPACE.get(ch, ch if ch.isprintable() else repr(ch)[1:-1]) for ch in token
+    )
+    return shown or "''"
+
+
+def plot_waveform(
+    audio: np.ndarray | torch.Tensor,
+    sample_rate: int = SAMPLE_RATE,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Draw the samples against time: what the microphone recorded.
+
+    Used in Class 2, step 1 (digitization), and by ``plot_trace``.
+
+    Args:
+        audio: mono samples, ``(n_samples,)``, roughly in [-1, 1].
+        sample_rate: samples per second of ``audio``.
+        ax: axes to draw into; a new figure when None.
+        title: the title; by default the sample count, rate and duration.
+
+    Returns:
+        The axes drawn into.
+    """
+    audio = _numpy(audio)
+    if audio.ndim != 1:
+        raise ValueError(
+            f"expected mono audio of shape (n_samples,), got {audio.shape}; "
+            "average the channels first"
+        )
+    ax = _axes(ax, figsize=(10, 3))
+    seconds = len(audio) / sample_rate
+    ax.plot(np.arange(len(audio)) / sample_rate, audio, linewidth=0.6, color="tab:blue")
+    ax.set_xlim(0, seconds)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("amplitude")
+    ax.set_title(
+        title
+        or f"waveform: {len(audio):,} samples at {sample_rate / 1000:g} kHz = {seconds:.2f} s"
+    )
+    return ax
+
+
+def _thin(stem: StemContainer) -> None:
+    """Small dots and hairline stems, so 160 samples in a few inches stay apart."""
+    stem.markerline.set_markersize(3)
+    stem.stemlines.set_linewidth(0.6)
+
+
+def plot_sampling(
+    audio: np.ndarray | torch.Tensor,
+    sample_rate: int = SAMPLE_RATE,
+    *,
+    rates: tuple[int, int] = (16000, 8000),
+    bits: tuple[int, int] = (16, 4),
+    start: float = 0.5,
+    duration: float = 0.01,
+) -> Figure:
+    """Show what digitization keeps: sample rate in time and frequency, bit depth in amplitude.
+
+    Three zoomed panels of the same few milliseconds: (a) the samples at ``rates[0]``,
+    (b) the fewer samples left at ``rates[1]``, (c) the staircase left by rounding to
+    ``bits[1]`` bits; and (d) the spectra of the whole clip at both rates, with the band
+    the lower rate cannot hold (above its Nyquist frequency, half its rate) shaded.
+
+    Used in Class 2, step 1 (digitization: why 16 kHz, why 16 bits).
+
+    Args:
+        audio: mono samples, ``(n_samples,)``, in [-1, 1] (full scale for quantization).
+        sample_rate: samples per second of ``audio``.
+        rates: (reference rate, lower rate) in Hz.
+        bits: (reference bit depth, coarse bit depth) to compare.
+        start: where the zoomed window begins, in seconds.
+        duration: how long the zoomed window is, in seconds (10 ms holds 160 samples at 16 kHz).
+
+    Returns:
+        The figure, four panels.
+    """
+    audio = _numpy(audio)
+    if len(rates) != 2 or len(bits) != 2:
+        raise ValueError(f"rates and bits take two values each (reference, lower), got {rates} and {bits}")
+    if start < 0 or start + duration > len(audio) / sample_rate:
+        raise ValueError(
+            f"the window {start:g}-{start + duration:g} s is outside the "
+            f"{len(audio) / sample_rate:.2f} s clip; pass a smaller start or duration"
+        )
+    high_rate, low_rate = rates
+    fine_bits, coarse_bits = bits
+    high = quantize(resample(audio, sample_rate, high_rate), fine_bits)
+    low = quantize(resample(audio, sample_rate, low_rate), fine_bits)
+
+    def window(x: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray]:
+        n = np.arange(int(np.ceil(start * rate)), int(np.ceil((start + duration) * rate)))
+        return n / rate * 1000, x[n]  # (time in ms, samples)
+
+    fig, axs = plt.subplots(2, 2, figsize=(12, 7), layout="constrained")
+    (ax_high, ax_low), (ax_bits, ax_spec) = axs
+    t_high, x_high = window(high, high_rate)
+    t_low, x_low = window(low, low_rate)
+
+    stems = {"markerfmt": "o", "basefmt": "none"}
+    _thin(ax_high.stem(t_high, x_high, linefmt="tab:blue", **stems))
+    ax_high.set_title(
+        f"(a) {high_rate / 1000:g} kHz, {fine_bits}-bit: {len(t_high)} samples in "
+        f"{duration * 1000:g} ms (one every {1e6 / high_rate:.1f} µs)"
+    )
+
+    ax_low.plot(t_high, x_high, color="0.7", linewidth=1, label=f"{high_rate / 1000:g} kHz")
+    _thin(ax_low.stem(t_low, x_low, linefmt="tab:red", label=f"{low_rate / 1000:g} kHz", **stems))
+    ax_low.set_title(
+        f"(b) {low_rate / 1000:g} kHz keeps {len(t_low)} samples "
+        f"(one every {1e6 / low_rate:.1f} µs)"
+    )
+
+    levels = 2**coarse_bits
+    step = 2.0 / levels
+    quantized = quantize(x_high, coarse_bits)
+    ax_bits.plot(t_high, x_high, color="0.7", linewidth=1, label="original")
+    ax_bits.step(t_high, quantized, where="mid", color="tab:green", label=f"{coarse_bits}-bit")
+    ax_bits.fill_between(t_high, x_high, quantized, color="tab:green", alpha=0.15,
+                         label="rounding error")
+    noise = snr_db(high, quantize(high, coarse_bits))
+    ax_bits.set_title(f"(c) {coarse_bits}-bit: {levels} levels, {step:g} apart "
+                      f"(SNR {noise:.0f} dB over the clip)")
+
+    # Gridlines at the quantization levels that fall inside the view.
+    y_low = min(x_high.min(), quantized.min())
+    y_high = max(x_high.max(), quantized.max())
+    margin = 0.1 * (y_high - y_low) + 1e-3
+    for ax in (ax_high, ax_low, ax_bits):
+        ax.set_ylim(y_low - margin, y_high + 4 * margin)  # headroom above the data for the legend
+        ax.set_xlim(start * 1000, (start + duration) * 1000)
+        ax.set_xlabel("time (ms)")
+        ax.set_ylabel("amplitude")
+    for ax in (ax_low, ax_bits):
+        ax.legend(loc="upper right", ncol=3, fontsize="small")
+    visible = np.arange(np.ceil((y_low - margin) / step), np.floor((y_high + 4 * margin) / step) + 1) * step
+    if len(visible) <= 40:  # past that the lines are a grey wash, not levels
+        for level in visible:
+            ax_bits.axhline(level, color="tab:green", linewidth=0.4, alpha=0.4)
+
+    # Spectra of the whole clip; welch averages many short FFTs so the curve is smooth.
+    segment = 512 * high_rate // 16000
+    f_high, p_high = welch(high, fs=high_rate, nperseg=min(segment, len(high)))
+    f_low, p_low = welch(low, fs=low_rate, nperseg=min(segment * low_rate // high_rate, len(low)))
+    floor = 1e-12  # keep log10 finite on digital silence
+    ax_spec.plot(f_high / 1000, 10 * np.log10(p_high + floor), color="tab:blue",
+                 label=f"{high_rate / 1000:g} kHz")
+    ax_spec.plot(f_low / 1000, 10 * np.log10(p_low + floor), color="tab:red",
+                 label=f"{low_rate / 1000:g} kHz")
+    ax_spec.axvspan(low_rate / 2000, high_rate / 2000, color="tab:red", alpha=0.1,
+                    label=f"lost: above {low_rate / 2000:g} kHz")
+    ax_spec.axvline(low_rate / 2000, color="tab:red", linestyle="--", linewidth=1)
+    ax_spec.set_xlim(0, high_rate / 2000)
+    ax_spec.set_xlabel("frequency (kHz)")
+    ax_spec.set_ylabel("power (dB)")
+    ax_spec.set_title(f"(d) whole clip: {low_rate / 1000:g} kHz keeps only 0-{low_rate / 2000:g} kHz")
+    top = max(p_high.max(), p_low.max())
+    ax_spec.set_ylim(top=10 * np.log10(top + floor) + 15)  # headroom for the legend
+    ax_spec.legend(loc="upper right", ncol=3, fontsize="small")
+
+    fig.suptitle(f"sampling and quantization: {duration * 1000:g} ms from {start:g} s")
+    return fig
+
+
+def plot_spectrogram(
+    mel: torch.Tensor | np.ndarray,
+    *,
+    n_frames: int | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+    show_seconds: float | None = None,
+) -> Axes:
+    """Draw a log-mel spectrogram, time in seconds across, mel bins up.
+
+    With ``n_frames`` the frames after the audio are shaded as padding, so you can see
+    how much of Whisper's fixed 30 s window a short clip leaves empty.
+
+    Used in Class 2, step 1 (feature extraction), and by ``plot_trace``.
+
+    Args:
+        mel: ``(n_mels, frames)``, at 100 frames/s.
+        n_frames: how many frames hold audio; the rest is drawn as padding.
+        ax: axes to draw into; a new figure when None.
+        title: the title; by default the shape.
+        show_seconds: show only the first this many seconds (default: all of it).
+
+    Returns:
+        The axes drawn into.
+    """
+    mel = _numpy(mel)
+    if mel.ndim != 2:
+        raise ValueError(f"expected a spectrogram of shape (n_mels, frames), got {mel.shape}")
+    n_mels, width = mel.shape
+    seconds = width / FRAMES_PER_SECOND
+    ax = _axes(ax, figsize=(10, 3.5))
+    image = ax.imshow(mel, origin="lower", aspect="auto", cmap="magma", interpolation="nearest",
+                      extent=(0, seconds, 0, n_mels))
+    ax.figure.colorbar(image, ax=ax, label="log-mel (scaled)", pad=0.01)
+    end = seconds if show_seconds is None else min(show_seconds, seconds)
+    ax.set_xlim(0, end)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("mel bin (low to high pitch)")
+    ax.set_title(title or f"log-mel spectrogram {(n_mels, width)}, {FRAMES_PER_SECOND} frames/s")
+
+    if n_frames is not None and n_frames < width:
+        audio_end = n_frames / FRAMES_PER_SECOND
+        ax.axvspan(audio_end, seconds, facecolor="white", alpha=0.25, hatch="//",
+                   edgecolor="0.6", linewidth=0)
+        ax.axvline(audio_end, color="white", linewidth=1.5, linestyle="--")
+        ax.text(audio_end, n_mels * 0.97, " end of audio", color="white", ha="left", va="top",
+                fontsize="small", clip_on=True)
+        if end - audio_end > 0.15 * end:  # only label padding that has room for the words
+            ax.text((audio_end + end) / 2, n_mels / 2, f"padding to {seconds:g} s",
+                    ha="center", va="center",
+                    bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "none"})
+    return ax
+
+
+def plot_encoder_frames(
+    frames: torch.Tensor | np.ndarray,
+    *,
+    ax: Axes | None = None,
+    max_dims: int = 128,
+    title: str | None = None,
+) -> Axes:
+    """Draw the encoder's output as a heatmap: one column per 20 ms frame.
+
+    The colour scale is symmetric around zero and clipped at the 99th percentile of
+    ``|value|``, so a few very large activations do not wash out the rest.
+
+    Used in Class 2, step 2 (the Whisper encoder), and by ``plot_trace``.
+
+    Args:
+        frames: ``(n_frames, encoder_dim)``, at 50 frames/s.
+        ax: axes to draw into; a new figure when None.
+        max_dims: how many of the first dimensions to show.
+        title: the title; by default the shape.
+
+    Returns:
+        The axes drawn into.
+    """
+    frames = _numpy(frames)
+    if frames.ndim != 2:
+        raise ValueError(f"expected encoder frames of shape (n_frames, encoder_dim), got {frames.shape}")
+    n_frames, dim = frames.shape
+    shown = frames[:, :max_dims].T  # (dims, n_frames): time across, like the spectrogram
+    limit = float(np.percentile(np.abs(shown), 99)) or 1.0
+    ax = _axes(ax, figsize=(10, 3.5))
+    image = ax.imshow(shown, origin="lower", aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit,
+                      interpolation="nearest",
+                      extent=(0, n_frames / ENCODER_FRAMES_PER_SECOND, 0, shown.shape[0]))
+    ax.figure.colorbar(image, ax=ax, label="activation", pad=0.01, extend="both")
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel(f"dimension (first {shown.shape[0]} of {dim})" if shown.shape[0] < dim
+                  else "dimension")
+    ax.set_title(title or f"encoder frames {(n_frames, dim)}, {ENCODER_FRAMES_PER_SECOND} frames/s")
+    return ax
+
+
+def plot_frame_stacking(
+    frames: torch.Tensor | np.ndarray,
+    k: int,
+    *,
+    n_groups: int = 4,
+    max_dims: int = 24,
+) -> Figure:
+    """Show the projector's first step: every ``k`` encoder frames become one taller column.
+
+    Left, the first ``n_groups * k`` frames, boxed ``k`` at a time; right, the stacked
+    result, one column per group, its ``k`` frames end to end, so each column is ``k``
+    times as long as a frame. Only the first ``max_dims`` dimensions of each frame are
+    drawn.
+
+    Used in Class 2, step 3 (the projector: temporal downsampling).
+
+    Args:
+        frames: encoder output, ``(T, D)``.
+        k: frames per group (the downsample rate).
+        n_groups: how many groups to draw (fewer if ``T`` is short).
+        max_dims: how many of each frame's first dimensions to draw.
+
+    Returns:
+        The figure, two panels.
+    """
+    frames = _numpy(frames)
+    if frames.ndim != 2:
+        raise ValueError(f"expected encoder frames of shape (T, D), got {frames.shape}")
+    n_frames, dim = frames.shape
+    if k < 1 or n_frames < k:
+        raise ValueError(f"k must be between 1 and the number of frames ({n_frames}), got {k}")
+    n_groups = min(n_groups, n_frames // k)
+    dims = min(max_dims, dim)
+    n_shown = n_groups * k
+    frame_ms = 1000 // ENCODER_FRAMES_PER_SECOND  # 20 ms of audio per encoder frame
+    shown = frames[:n_shown, :dims].T  # (dims, n_groups * k)
+    stacked = shown.T.reshape(n_groups, k * dims).T  # (k * dims, n_groups): frame after frame
+    limit = float(np.percentile(np.abs(shown), 99)) or 1.0
+    style = {"cmap": "RdBu_r", "vmin": -limit, "vmax": limit, "interpolation": "nearest",
+             "aspect": "auto"}
+
+    # Left column: the frames on top, an explanation and the colour scale below. The
+    # frames' row is 1/k of the height, so a frame's 24 rows match one block of a stacked
+    # column on the right, which spans the full height.
+    fig = plt.figure(figsize=(12, 6), layout="constrained")
+    grid = fig.add_gridspec(2, 2, width_ratios=[n_shown, 2 * n_groups],
+                            height_ratios=[1, max(k - 1, 1)])
+    ax_frames = fig.add_subplot(grid[0, 0])
+    ax_note = fig.add_subplot(grid[1, 0])
+    ax_stacked = fig.add_subplot(grid[:, 1])
+    ax_frames.imshow(shown, extent=(0, n_shown, dims, 0), **style)
+    image = ax_stacked.imshow(stacked, extent=(0, n_groups, k * dims, 0), **style)
+
+    ax_note.set_xlim(0, n_shown)
+    ax_note.set_ylim(0, 1)
+    ax_note.set_axis_off()
+    for g in range(n_groups):
+        colour = _GROUP_COLOURS[g % len(_GROUP_COLOURS)]
+        ax_frames.add_patch(Rectangle((g * k, 0), k, dims, fill=False, edgecolor=colour,
+                                      linewidth=3, clip_on=False))
+        ax_stacked.add_patch(Rectangle((g, 0), 1, k * dims, fill=False, edgecolor=colour,
+                                       linewidth=3, clip_on=False))
+        ax_note.text(g * k + k / 2, 0.97, f"group {g}\n→ token {g}", ha="center", va="top",
+                     color=colour, fontweight="bold")
+    for i in range(1, k):  # where one frame ends and the next begins inside a column
+        ax_stacked.axhline(i * dims, color="black", linewidth=1, alpha=0.6)
+    ax_note.text(
+        n_shown / 2, 0.55,
+        f"Each group of k = {k} frames ({k} × {frame_ms} ms = {k * frame_ms} ms "
+        f"of audio) is laid end to end\ninto one vector of k·D = {k} × {dim} = {k * dim} numbers: "
+        f"one audio token, {ENCODER_FRAMES_PER_SECOND / k:g} per second.",
+        ha="center", va="center", linespacing=1.5,
+    )
+    colour_scale = ax_note.inset_axes((0.2, 0.08, 0.6, 0.06))
+    fig.colorbar(image, cax=colour_scale, orientation="horizontal", extend="both",
+                 label="activation")
+
+    ax_frames.set_xticks(np.arange(n_shown) + 0.5, [str(t) for t in range(n_shown)])
+    ax_frames.set_xlabel(f"encoder frame ({frame_ms} ms each)")
+    ax_frames.set_ylabel(f"dim (first {dims}\nof {dim})")
+    ax_frames.set_title(f"encoder frames: (T, D) = {(n_frames, dim)}\n"
+                        f"the first {n_shown}, in groups of k = {k}")
+
+    ax_stacked.set_xticks(np.arange(n_groups) + 0.5, [str(g) for g in range(n_groups)])
+    ax_stacked.set_xlabel("audio token")
+    # output_length rounds up: the projector zero-pads the last group rather than drop audio
+    ax_stacked.set_title(f"stacked: (T/k, k·D) = {(output_length(n_frames, k), k * dim)}\n"
+                         f"each column = {k} frames, end to end")
+    ax_stacked.yaxis.tick_right()
+    ax_stacked.yaxis.set_label_position("right")
+    ax_stacked.set_yticks((np.arange(k) + 0.5) * dims, [f"frame {i + 1}" for i in range(k)])
+    ax_stacked.tick_params(axis="y", length=0)
+    ax_stacked.set_ylabel(f"first {dims} dims of each frame")
+    return fig
+
+
+def plot_token_probs(
+    tokens: Sequence[str],
+    probs: torch.Tensor | np.ndarray | Sequence[float],
+    *,
+    top_tokens: Sequence[Sequence[tuple[str, float]]] | None = None,
+    ax: Axes | None = None,
+    max_tokens: int = 40,
+) -> Axes:
+    """Draw one bar per generated token: how sure the decoder was of each choice.
+
+    Token labels show their whitespace (``␣`` for a space, ``\\n`` for a newline),
+    since a leading space is how most tokenizers mark the start of a word.
+
+    Used in Class 2, step 4 (the LLM decoder), and by ``plot_trace``.
+
+    Args:
+        tokens: the generated tokens as strings, ``n`` of them.
+        probs: the probability of each chosen token, ``(n,)``.
+        top_tokens: per position, the most likely tokens with their probabilities,
+            best first; the runner-up is marked faintly on each bar.
+        ax: axes to draw into; a new figure when None.
+        max_tokens: draw at most this many tokens (the first ones).
+
+    Returns:
+        The axes drawn into.
+    """
+    probs = _numpy(probs)
+    if probs.shape != (len(tokens),):
+        raise ValueError(f"got {len(tokens)} tokens but probs of shape {probs.shape}; "
+                         "pass one probability per token")
+    n = min(len(tokens), max_tokens)
+    ax = _axes(ax, figsize=(min(max(6.0, 0.3 * n + 2), 12.0), 3.5))
+    x = np.arange(n)
+    ax.bar(x, probs[:n], width=0.8, color="#9ecae1", edgecolor="tab:blue")
+
+    if top_tokens is not None:
+        runner_ups = [next(((t, p) for t, p in top if t != tokens[i]), None)
+                      for i, top in enumerate(top_tokens[:n])]
+        for i, pair in enumerate(runner_ups):
+            if pair is None:
+                continue
+            token, p = pair
+            ax.hlines(p, i - 0.4, i + 0.4, color="0.35", linewidth=1.5)
+            ax.text(i, p + 0.02, _show_token(token), rotation=90, ha="center", va="bottom",
+                    fontsize="x-small", color="0.35", clip_on=True)
+
+    ax.set_xticks(x, [_show_token(t) for t in tokens[:n]], rotation=60, ha="right",
+                  rotation_mode="anchor", fontsize="small")
+    ax.set_xlim(-0.6, n - 0.4)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("generated token")
+    ax.set_ylabel("probability")
+    shown = f"first {n} of {len(tokens)}" if n < len(tokens) else f"{n}"
+    runner_up = "; grey: the runner-up" if top_tokens is not None else ""
+    ax.set_title(f"decoder confidence: {shown} generated tokens{runner_up}")
+    return ax
+
+
+def plot_pipeline(
+    shapes: dict[str, tuple[int, ...]],
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    trained: Collection[str] = ("projector",),
+) -> Axes:
+    """Draw the pipeline as boxes and arrows, each box a stage with its live shape.
+
+    Stages run left to right; with more than four the row wraps back right to left
+    (a snake), so seven stages still fit a wide, short figure. The stages in
+    ``trained`` are coloured apart from the frozen (or weightless) rest.
+
+    Used in Class 2, section 1 (the full pipeline), with ``Trace.shapes()``.
+
+    Args:
+        shapes: stage name -> output shape, in pipeline order.
+        ax: axes to draw into; a new figure when None.
+        title: the title; by default a summary.
+        trained: the stages whose weights are trained.
+
+    Returns:
+        The axes drawn into.
+    """
+    if not shapes:
+        raise ValueError("shapes is empty; pass a dict like Trace.shapes()")
+    ax = _axes(ax, figsize=(12, 3.5))
+    n = len(shapes)
+    n_cols = n if n <= 4 else -(-n // 2)  # ceil(n / 2)
+    n_rows = -(-n // n_cols)
+    box_w, box_h = 0.62, 0.5  # in cells: the rest of each cell is room for the arrows
+
+    def centre(i: int) -> tuple[float, float]:
+        row, col = divmod(i, n_cols)
+        if row % 2:  # odd rows run right to left
+            col = n_cols - 1 - col
+        return col + 0.5, n_rows - row - 0.5
+
+    for i, (name, shape) in enumerate(shapes.items()):
+        x, y = centre(i)
+        colour = _TRAINED_COLOUR if name in trained else _FROZEN_COLOUR
+        ax.add_patch(FancyBboxPatch((x - box_w / 2, y - box_h / 2), box_w, box_h,
+                                    boxstyle="round,pad=0.02", facecolor=colour,
+                                    edgecolor="0.3", linewidth=1.2))
+        ax.text(x, y + 0.08, name, ha="center", va="center", fontweight="bold", fontsize=12)
+        ax.text(x, y - 0.1, str(tuple(shape)), ha="center", va="center", family="monospace",
+                fontsize=10)
+        if i + 1 < n:
+            (x0, y0), (x1, y1) = (x, y), centre(i + 1)
+            if y0 == y1:  # along the row: from the side of one box to the side of the next
+                sign = 1 if x1 > x0 else -1
+                start, end = (x0 + sign * box_w / 2, y0), (x1 - sign * box_w / 2, y1)
+            else:  # down to the next row
+                start, end = (x0, y0 - box_h / 2), (x1, y1 + box_h / 2)
+            ax.annotate("", xy=end, xytext=start,
+                        arrowprops={"arrowstyle": "-|>", "color": "0.3", "linewidth": 1.5,
+                                    "shrinkA": 4, "shrinkB": 4, "mutation_scale": 16})
+
+    ax.set_xlim(0, n_cols)
+    height = max(n_rows, 2)  # a single row gets two rows of room, so its boxes stay flat
+    ax.set_ylim((n_rows - height) / 2, (n_rows + height) / 2)
+    ax.set_axis_off()
+    ax.legend(handles=[Patch(facecolor=_FROZEN_COLOUR, edgecolor="0.3", label="frozen / no weights"),
+                       Patch(facecolor=_TRAINED_COLOUR, edgecolor="0.3", label="trained")],
+              loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, frameon=False)
+    ax.set_title(title or f"the pipeline: {n} stages, each box its output's shape")
+    return ax
+
+
+def plot_trace(trace: Trace) -> Figure:
+    """Draw one pass through the pipeline: waveform, log-mel, encoder frames, decoder choices.
+
+    The three time panels share a time axis, which runs a little past the audio so the
+    start of the spectrogram's padding shows.
+
+    Used in Class 2's hands-on part, after ``ASRModel.trace(audio)``.
+
+    Args:
+        trace: the record of one pass (see ``tiny_audio.trace.Trace``).
+
+    Returns:
+        The figure, four panels stacked.
+    """
+    fig, (ax_wave, ax_mel, ax_enc, ax_tok) = plt.subplots(
+        4, 1, figsize=(12, 12), layout="constrained", gridspec_kw={"height_ratios": [1, 1.3, 1.3, 1.4]},
+    )
+    seconds = len(trace.audio) / trace.sample_rate
+    shown = seconds * 1.25  # a quarter more than the audio: enough to see the padding begin
+
+    plot_waveform(trace.audio, trace.sample_rate, ax=ax_wave)
+    plot_spectrogram(trace.mel, n_frames=trace.n_mel_frames, ax=ax_mel, show_seconds=shown)
+    plot_encoder_frames(trace.encoder_frames, ax=ax_enc)
+    plot_token_probs(trace.generated_tokens, trace.token_probs, top_tokens=trace.top_tokens,
+                     ax=ax_tok)
+    for ax in (ax_wave, ax_mel, ax_enc):
+        ax.set_xlim(0, shown)
+    text = textwrap.shorten(repr(trace.text), width=200, placeholder=" ...")  # 30 s of speech is long
+    fig.suptitle(textwrap.fill(f"trace of {seconds:.2f} s: {text}", width=110))
+    return fig
