@@ -83,8 +83,24 @@ def test_mel_filters():
     assert filters.shape == (80, 201) and filters.dtype == torch.float32
     assert mel_filters(80) is filters  # cached
     assert mel_filters(128).shape == (128, 201)
-    with pytest.raises(ValueError, match="pass 80 .* or 128"):
-        mel_filters(64)
+    assert mel_filters(64).shape == (64, 201)  # any size from 1 to 128, to explore
+    for bad in (0, 129):
+        with pytest.raises(ValueError, match="outside 1..128; Whisper uses 80"):
+            mel_filters(bad)
+
+
+@pytest.mark.parametrize("hop_length", [80, 160, 320, 400])
+def test_hop_length_and_no_padding_set_the_frame_rate(hop_length):
+    audio = np.random.default_rng(0).standard_normal(48_000).astype(np.float32) * 0.1
+    assert log_mel_spectrogram(audio, 40, hop_length=hop_length, pad_to_window=False).shape == (40, 48_000 // hop_length)
+    assert log_mel_spectrogram(audio, hop_length=hop_length).shape == (80, N_SAMPLES // hop_length)
+
+
+def test_bad_hop_length_and_too_short_audio():
+    with pytest.raises(ValueError, match="Whisper uses 160"):
+        log_mel_spectrogram(np.zeros(1000, np.float32), hop_length=0)
+    with pytest.raises(ValueError, match="fewer than one hop"):
+        log_mel_spectrogram(np.zeros(10, np.float32), pad_to_window=False)
 
 
 def test_rejects_bad_input():

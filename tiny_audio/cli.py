@@ -11,18 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 from pathlib import Path
 
-import torch
-import transformers
-
-from . import weights
-from .cache import cache_dir
+from . import doctor
 from .clips import load_clips
-from .config import PRESETS, ASRConfig, choose_preset
-from .device import choose_device, choose_dtype
+from .config import PRESETS, choose_preset
+from .device import choose_device
 from .model import ASRModel
 from .sampling import SAMPLE_RATE, load_audio
 
@@ -65,29 +60,8 @@ def _explore(args: argparse.Namespace) -> None:
 
 def _doctor(args: argparse.Namespace) -> None:
     if args.prepare:
-        for model_id in weights.EMBEDDED_SOURCES:
-            weights.locate(model_id)
-    device = choose_device()
-    print(f"python {platform.python_version()}, torch {torch.__version__}, transformers {transformers.__version__}")
-    if device.type == "cuda":
-        props = torch.cuda.get_device_properties(0)
-        print(f"device: cuda ({props.name}, {props.total_memory / 2**30:.0f} GiB) -> {choose_dtype(device)}")
-    else:
-        print(f"device: cpu (no CUDA GPU visible), {torch.get_num_threads()} threads -> {choose_dtype(device)}")
-    root = cache_dir()
-    size = sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
-    print(f"cache: {root} ({size / 2**20:.0f} MiB)")
-    print("presets:")
-    for preset in PRESETS:
-        config = ASRConfig.from_pretrained(preset)
-        ready = True
-        print(f"  {preset}")
-        for model_id in (config.audio_model_id, config.text_model_id):
-            where = weights.availability(model_id)
-            ready &= where is not None
-            print(f"    {model_id}: {where or 'not available offline -> ' + weights.missing_hint(model_id)}")
-        print(f"    -> {'can load' if ready else 'architecture only (meta device)'}")
-    print(f"default preset on this machine: {choose_preset(device)}")
+        doctor.prepare()
+    print(doctor.report())
 
 
 def build_parser() -> argparse.ArgumentParser:

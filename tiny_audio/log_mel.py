@@ -23,6 +23,7 @@ N_FRAMES = N_SAMPLES // HOP_LENGTH  # 3000 frames in a 30 s window
 FRAMES_PER_SECOND = SAMPLE_RATE // HOP_LENGTH  # 100 frames per second
 N_FREQS = 1 + N_FFT // 2  # 201 STFT bins, 0..8000 Hz in 40 Hz steps
 MEL_BINS = (80, 128)  # Whisper tiny..large-v2 use 80; large-v3 and turbo use 128
+MAX_MELS = 128  # more bands than this leaves some of the 201 STFT bins' triangles empty
 DYNAMIC_RANGE = 8.0  # log10 units kept below each clip's loudest bin (80 dB)
 
 
@@ -34,16 +35,16 @@ def mel_filters(
     Built once per (n_mels, device, dtype) and cached.
 
     Args:
-        n_mels: number of filters, 80 or 128.
+        n_mels: number of filters: 80 or 128 for Whisper, 1..128 to explore.
         device: where to put the filters (default CPU).
         dtype: their dtype.
 
     Returns:
         filters, shape `(n_mels, 1 + N_FFT // 2)`; row m weights the STFT bins that mel band m sums.
     """
-    if n_mels not in MEL_BINS:
+    if not 1 <= n_mels <= MAX_MELS:
         raise ValueError(
-            f"n_mels={n_mels} is not a Whisper filterbank; pass 80 (tiny..large-v2) or 128 (large-v3)"
+            f"n_mels={n_mels} is outside 1..{MAX_MELS}; Whisper uses 80 (tiny..large-v2) or 128 (large-v3)"
         )
     return _mel_filters(n_mels, torch.device(device if device is not None else "cpu"), dtype)
 
@@ -87,18 +88,25 @@ def n_mel_frames(n_samples: int) -> int:
 
 
 def log_mel_spectrogram(
-    audio: np.ndarray | torch.Tensor, n_mels: int = 80, *, device: torch.device | str | None = None
+    audio: np.ndarray | torch.Tensor,
+    n_mels: int = 80,
+    *,
+    hop_length: int = HOP_LENGTH,
+    pad_to_window: bool = True,
+    device: torch.device | str | None = None,
 ) -> torch.Tensor:
     """Whisper's log-mel spectrogram of one clip or a batch.
 
     Args:
-        audio: float 16 kHz samples, shape `(n_samples,)` or `(batch, n_samples)`;
-            padded or cut to 30 s.
-        n_mels: mel bins, 80 or 128 (must match the encoder).
+        audio: float 16 kHz samples, shape `(n_samples,)` or `(batch, n_samples)`.
+        n_mels: mel bins, 80 or 128 to match a Whisper encoder (1..128 to explore).
+        hop_length: samples between frames; Whisper's 160 gives 100 frames/s.
+        pad_to_window: pad or cut to 30 s as the encoder needs; False keeps the clip's length.
         device: where to compute (default: the input tensor's device, CPU for numpy).
 
     Returns:
-        float32 features, shape `(n_mels, N_FRAMES)` or `(batch, n_mels, N_FRAMES)`.
+        float32 features, shape `(n_mels, frames)` or `(batch, n_mels, frames)`, where
+        frames = `N_FRAMES` (3000) with the defaults, else n_samples // hop_length.
     """
     if isinstance(audio, np.ndarray):
         audio = torch.from_numpy(audio)
@@ -111,25 +119,30 @@ def log_mel_spectrogram(
             f"expected float samples of shape (n_samples,) or (batch, n_samples), got {tuple(audio.shape)} "
             f"{audio.dtype}; pass load_audio(...) output, stacked for a batch"
         )
+    if not 1 <= hop_length <= N_FFT:
+        raise ValueError(f"hop_length={hop_length} is outside 1..{N_FFT}; Whisper uses {HOP_LENGTH} (10 ms)")
     audio = audio.to(device=device if device is not None else audio.device, dtype=torch.float32)
+    if audio.shape[-1] < hop_length:
+        raise ValueError(f"the clip has {audio.shape[-1]} samples, fewer than one hop of {hop_length}; pass longer audio")
     # Why 30 s: the encoder was trained only on 30 s windows. Its stride-2 conv turns the
     # 3000 frames into 1500 positions, exactly what its position embeddings cover, so every
     # clip is padded with silence (or cut) to 30 s rather than fed at its own length.
-    audio = pad_or_trim(audio)  # (..., N_SAMPLES)
+    if pad_to_window:
+        audio = pad_or_trim(audio)  # (..., N_SAMPLES)
 
     window = torch.hann_window(N_FFT, device=audio.device)
     stft = torch.stft(
         audio,
         N_FFT,
-        HOP_LENGTH,
+        hop_length,
         window=window,
         center=True,
         pad_mode="reflect",
         return_complex=True,
-    )  # (..., N_FREQS, N_FRAMES + 1)
-    power = stft[..., :-1].abs() ** 2  # (..., N_FREQS, N_FRAMES); Whisper drops the last frame
+    )  # (..., N_FREQS, frames + 1)
+    power = stft[..., :-1].abs() ** 2  # (..., N_FREQS, frames); Whisper drops the last frame
 
-    mel = mel_filters(n_mels, audio.device) @ power  # (..., n_mels, N_FRAMES)
+    mel = mel_filters(n_mels, audio.device) @ power  # (..., n_mels, frames)
     log_spec = torch.clamp(mel, min=1e-10).log10()  # clamp: silence would be log(0) = -inf
     # Keep 80 dB below each clip's loudest bin so padding silence does not stretch the scale,
     # then shift and scale to roughly [-1, 1] for the encoder.

