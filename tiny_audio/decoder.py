@@ -72,12 +72,14 @@ def merge_audio(
         embed_tokens: the LLM's input embedding table.
         input_ids: ``(batch, n_prompt)``.
         audio_mask: ``(batch, n_prompt)``, True at placeholder slots.
-        audio_embeds: projector output ``(batch, n_audio_tokens, llm_dim)``.
+        audio_embeds: projector output ``(batch, n_audio_tokens, llm_dim)``, or
+            ``(n_total, llm_dim)`` for a batch of clips of different lengths (row-major:
+            the first example's tokens, then the second's, ...).
 
     Returns:
         ``(batch, n_prompt, llm_dim)``, ready for the LLM's ``inputs_embeds``.
     """
-    n_slots, n_audio = int(audio_mask.sum()), audio_embeds.shape[0] * audio_embeds.shape[1]
+    n_slots, n_audio = int(audio_mask.sum()), audio_embeds.numel() // audio_embeds.shape[-1]
     if n_slots != n_audio:
         raise ValueError(
             f"the prompt has {n_slots} audio slots but the projector made {n_audio} vectors; "

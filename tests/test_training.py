@@ -1,0 +1,157 @@
+"""Training the projector: loss mask, schedule, data order, exact resume, DDP, checkpoints."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from tiny_audio.features import FeatureCache
+from tiny_audio.training import (
+    CHECKPOINT_FILE,
+    HISTORY_FILE,
+    IGNORE_INDEX,
+    TrainConfig,
+    batch_indices,
+    lr_factor,
+    make_batch,
+    train,
+)
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tiny_model import SENTENCES, tiny_features, tiny_model  # noqa: E402
+
+
+@pytest.fixture
+def model():
+    return tiny_model()
+
+
+@pytest.fixture
+def features(model, tmp_path):
+    return tiny_features(model, tmp_path / "features")
+
+
+def test_feature_cache_round_trip(model, features):
+    assert len(features) == len(SENTENCES) and features.encoder_dim == 16
+    frames, text = features[1]
+    assert frames.shape == (63, 16) and frames.dtype == torch.float32  # 1.25 s -> 125 mel -> 63 frames
+    assert text == SENTENCES[1]
+    assert FeatureCache(features.folder)[1][0].equal(frames)
+
+
+def test_damaged_feature_cache_is_refused(features):
+    with open(features.folder / "frames.f16", "ab") as f:
+        f.write(b"\0\0")
+    with pytest.raises(ValueError, match="damaged"):
+        FeatureCache(features.folder)
+    with pytest.raises(ValueError, match="not a feature cache"):
+        FeatureCache(features.folder.parent / "nothing")
+
+
+def test_loss_counts_the_transcript_only(model, features):
+    batch = make_batch([features[0], features[1]], model.tokenizer, model.config.prompt, 5)
+    for i, (frames, text) in enumerate([features[0], features[1]]):
+        labelled = batch.labels[i][batch.labels[i] != IGNORE_INDEX]
+        expected = model.tokenizer(text, add_special_tokens=False)["input_ids"] + [model.tokenizer.eos_token_id]
+        assert labelled.tolist() == expected
+        assert int(batch.audio_mask[i].sum()) == int(batch.n_audio_tokens[i]) == -(-len(frames) // 5)
+        assert not (batch.audio_mask[i] & (batch.labels[i] != IGNORE_INDEX)).any()
+        n_prompt = int((batch.labels[i] == IGNORE_INDEX).sum() - (batch.attention_mask[i] == 0).sum())
+        assert int(batch.attention_mask[i].sum()) == n_prompt + len(expected)
+    assert batch.frames.shape[:2] == (2, max(len(features[0][0]), len(features[1][0])))
+
+
+def test_learning_rate_warms_up_then_decays():
+    config = TrainConfig(steps=100, warmup_steps=10, lr=1e-3, min_lr_ratio=0.1)
+    factors = [lr_factor(s, config) for s in range(100)]
+    assert factors[0] == pytest.approx(0.1) and factors[9] == pytest.approx(1.0)
+    assert all(a >= b for a, b in zip(factors[9:], factors[10:]))
+    assert factors[-1] == pytest.approx(0.1, abs=0.01)
+
+
+def test_data_order_is_a_seeded_shuffle_per_epoch():
+    config = TrainConfig(batch_size=4, seed=3)
+    epoch = batch_indices(0, 8, config) + batch_indices(1, 8, config)
+    assert sorted(epoch) == list(range(8))
+    assert batch_indices(1, 8, config) == batch_indices(1, 8, TrainConfig(batch_size=4, seed=3))
+    assert epoch != batch_indices(0, 8, TrainConfig(batch_size=8, seed=4))
+
+
+def test_training_lowers_the_loss_and_writes_a_loadable_projector(model, features, tmp_path):
+    history = train(model, features, TrainConfig(steps=30, batch_size=6, lr=3e-3, warmup_steps=3, checkpoint_every=10),
+                    tmp_path / "run", progress=False)
+    losses = [h["loss"] for h in history]
+    # A random tiny LLM is nearly uniform (loss ~ ln 49152 = 10.8) and barely moved by its
+    # inputs, so the drop is small; an untouched projector would repeat the same loss exactly.
+    assert len(history) == 30 and sum(losses[-5:]) < sum(losses[:5]) - 0.01
+    assert json.loads((tmp_path / "run" / HISTORY_FILE).read_text()) == history
+    fresh = tiny_model(seed=1)
+    fresh.load_projector(tmp_path / "run" / "model.safetensors")
+    for a, b in zip(fresh.audio_projector.parameters(), model.audio_projector.parameters()):
+        assert torch.equal(a, b)
+
+
+def test_resuming_continues_exactly(features, tmp_path, monkeypatch):
+    config = TrainConfig(steps=6, batch_size=2, warmup_steps=2, checkpoint_every=3)
+    straight = train(tiny_model(), features, config, tmp_path / "straight", progress=False)
+
+    import tiny_audio.training as training
+
+    real_loss, calls = training.projector_loss, []
+
+    def crash_at_step_5(*args):
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt  # killed after the step-3 checkpoint
+        return real_loss(*args)
+
+    monkeypatch.setattr(training, "projector_loss", crash_at_step_5)
+    with pytest.raises(KeyboardInterrupt):
+        train(tiny_model(), features, config, tmp_path / "resumed", progress=False)
+    assert torch.load(tmp_path / "resumed" / CHECKPOINT_FILE, weights_only=False)["state"]["step"] == 3
+    monkeypatch.setattr(training, "projector_loss", real_loss)
+    restarted = tiny_model()  # same frozen parts; the projector must come from the checkpoint
+    with torch.no_grad():
+        for p in restarted.audio_projector.parameters():
+            p.zero_()
+    resumed = train(restarted, features, config, tmp_path / "resumed", progress=False)
+    assert [h["step"] for h in resumed] == [1, 2, 3, 4, 5, 6]
+    for a, b in zip(straight, resumed):
+        assert a["loss"] == pytest.approx(b["loss"], rel=1e-6) and a["lr"] == pytest.approx(b["lr"])
+
+
+def test_corrupt_checkpoint_is_one_clear_line(model, features, tmp_path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / CHECKPOINT_FILE).write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="delete it to start over"):
+        train(model, features, TrainConfig(steps=2, batch_size=2), tmp_path / "run", progress=False)
+
+
+def test_cache_from_another_encoder_is_refused(features):
+    wide = tiny_model()
+    wide.config.encoder_dim = 512
+    with pytest.raises(ValueError, match="build the cache with this model"):
+        train(wide, features, TrainConfig(steps=1, batch_size=2), features.folder.parent / "run", progress=False)
+
+
+@pytest.mark.slow
+def test_two_process_ddp_keeps_projectors_identical(tmp_path):
+    worker = Path(__file__).parent / "ddp_worker.py"
+    result = subprocess.run(
+        # --multi_gpu starts the processes with torchrun; without CUDA, accelerate runs them on CPU with gloo.
+        [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+         "--mixed_precision", "no", "--dynamo_backend", "no", str(worker), str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    rank0 = torch.load(tmp_path / "projector-rank0.pt")
+    rank1 = torch.load(tmp_path / "projector-rank1.pt")
+    initial = tiny_model().audio_projector.state_dict()
+    for name in rank0:
+        assert torch.equal(rank0[name], rank1[name]), name
+    assert not torch.equal(rank0["proj.weight"], initial["proj.weight"])  # it did train

@@ -1,0 +1,101 @@
+"""Encoder outputs computed once per clip and kept on disk, so training never re-runs Whisper.
+
+The encoder is frozen: its output for a clip never changes during training. So we run it
+once per clip, store the frames that hold audio as float16 in one flat file, and memory-map
+that file while training. A cache folder holds::
+
+    frames.f16    raw float16, (total_frames, encoder_dim): every clip's frames, end to end
+    index.json    {"model_id", "encoder_dim", "items": [{"offset", "n_frames", "text"}, ...]}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from .cache import atomic_dir
+from .encoder import encode, n_encoder_frames
+from .log_mel import log_mel_spectrogram
+from .sampling import load_audio
+
+FRAMES_FILE = "frames.f16"
+INDEX_FILE = "index.json"
+ENCODE_BATCH = 8  # clips per encoder call; every clip is a full 30 s window, so memory grows fast
+
+
+class FeatureCache:
+    """A folder of cached encoder frames with their transcripts.
+
+    ``cache[i]`` is ``(frames (n_frames, encoder_dim) float32, text)``.
+    """
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        try:
+            index = json.loads((self.folder / INDEX_FILE).read_text())
+            self.model_id: str = index["model_id"]
+            self.encoder_dim: int = index["encoder_dim"]
+            self.items: list[dict] = index["items"]
+        except (OSError, ValueError, KeyError) as err:
+            raise ValueError(
+                f"{self.folder} is not a feature cache ({type(err).__name__}: {err}); "
+                "build it with FeatureCache.build(model, items, folder)"
+            ) from None
+        total = sum(item["n_frames"] for item in self.items)
+        path = self.folder / FRAMES_FILE
+        expected = total * self.encoder_dim * 2  # float16 bytes
+        if not path.is_file() or path.stat().st_size != expected:
+            raise ValueError(
+                f"{path} should hold {expected:,} bytes of frames; the cache is damaged: delete {self.folder} and build it again"
+            )
+        self.frames = np.memmap(path, dtype=np.float16, mode="r", shape=(total, self.encoder_dim))
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, str]:
+        item = self.items[i]
+        rows = self.frames[item["offset"] : item["offset"] + item["n_frames"]]
+        return torch.from_numpy(np.asarray(rows, dtype=np.float32)), item["text"]
+
+    @classmethod
+    def build(
+        cls,
+        model,
+        items: Sequence[tuple[str | Path | np.ndarray, str]],
+        folder: str | Path,
+        *,
+        progress: bool = True,
+    ) -> FeatureCache:
+        """Encode every clip once with ``model``'s frozen encoder and write the cache.
+
+        Args:
+            model: an ``ASRModel`` with its encoder loaded.
+            items: ``(audio file or 16 kHz array, transcript)`` pairs.
+            folder: where the cache goes; written under a temporary name, then renamed.
+        """
+        if not items:
+            raise ValueError("no clips to encode; pass (audio, text) pairs")
+        folder = Path(folder)
+        device = next(model.audio_encoder.parameters()).device
+        index = {"model_id": model.config.audio_model_id, "encoder_dim": model.config.encoder_dim, "items": []}
+        offset = 0
+        with atomic_dir(folder) as tmp, open(tmp / FRAMES_FILE, "wb") as out:
+            for start in tqdm(range(0, len(items), ENCODE_BATCH), desc="encoding clips", disable=not progress):
+                chunk = items[start : start + ENCODE_BATCH]
+                audios = [load_audio(audio) for audio, _ in chunk]
+                lengths = [n_encoder_frames(len(a)) for a in audios]
+                mels = torch.stack([log_mel_spectrogram(a, model.config.n_mels, device=device) for a in audios])
+                frames = encode(model.audio_encoder, mels, max(lengths))  # (B, T_max, D)
+                for (_, text), row, n in zip(chunk, frames.half().cpu().numpy(), lengths):
+                    out.write(row[:n].tobytes())
+                    index["items"].append({"offset": offset, "n_frames": n, "text": text})
+                    offset += n
+            out.flush()
+            (tmp / INDEX_FILE).write_text(json.dumps(index))
+        return cls(folder)
