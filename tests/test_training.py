@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from tiny_audio.decoder import merge_audio
 from tiny_audio.features import FeatureCache
 from tiny_audio.training import (
     CHECKPOINT_FILE,
@@ -19,6 +20,7 @@ from tiny_audio.training import (
     batch_indices,
     lr_factor,
     make_batch,
+    projector_loss,
     train,
 )
 
@@ -64,6 +66,16 @@ def test_loss_counts_the_transcript_only(model, features):
         n_prompt = int((batch.labels[i] == IGNORE_INDEX).sum() - (batch.attention_mask[i] == 0).sum())
         assert int(batch.attention_mask[i].sum()) == n_prompt + len(expected)
     assert batch.frames.shape[:2] == (2, max(len(features[0][0]), len(features[1][0])))
+
+
+def test_loss_equals_transformers_own_over_the_whole_sequence(model, features):
+    """Computing logits only where transcript tokens are predicted changes nothing but the cost."""
+    batch = make_batch([features[i] for i in range(len(features))], model.tokenizer, model.config.prompt, 5)
+    projected = model.audio_projector(batch.frames)
+    used = torch.arange(projected.shape[1]) < batch.n_audio_tokens[:, None]
+    embeds = merge_audio(model.text_decoder.get_input_embeddings(), batch.input_ids, batch.audio_mask, projected[used])
+    reference = model.text_decoder(inputs_embeds=embeds, attention_mask=batch.attention_mask, labels=batch.labels).loss
+    assert projector_loss(model.audio_projector, model.text_decoder, batch).item() == pytest.approx(reference.item(), rel=1e-5)
 
 
 def test_learning_rate_warms_up_then_decays():

@@ -1,7 +1,8 @@
-"""The ``tiny-audio`` command: transcribe files, print the workshop, check the machine.
+"""The ``tiny-audio`` command: transcribe, print the workshop, train the projector, check the machine.
 
     tiny-audio transcribe FILE... [--bundled] [--json] [--model NAME_OR_FOLDER]
     tiny-audio explore [--preset NAME] [--weights]
+    tiny-audio train DATA --out RUN [--steps N] [--batch-size B] ...
     tiny-audio doctor [--prepare]
 
 Errors print one line (``error: ...``) and exit with status 2.
@@ -14,12 +15,17 @@ import json
 import sys
 from pathlib import Path
 
+from accelerate import PartialState
+
 from . import doctor
+from .cache import is_complete
 from .clips import load_clips
 from .config import PRESETS, choose_preset
 from .device import choose_device
+from .features import FeatureCache
 from .model import ASRModel
 from .sampling import SAMPLE_RATE, load_audio
+from .training import TrainConfig, train
 
 UNTRAINED_NOTE = (
     "note: this model's projector is untrained (random weights), so the text below is "
@@ -58,6 +64,26 @@ def _explore(args: argparse.Namespace) -> None:
     explore(args.preset, load_weights=args.weights)
 
 
+def _train(args: argparse.Namespace) -> None:
+    from .synth import read_manifest  # imported here: the data tools pull in more libraries
+
+    config = TrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr, warmup_steps=args.warmup_steps,
+                         checkpoint_every=args.checkpoint_every, seed=args.seed)
+    data = Path(args.data)
+    records = read_manifest(data)  # a bad folder fails here, before the model loads
+    process = PartialState()  # under `accelerate launch`, each process trains on its own device
+    model = ASRModel.from_pretrained(args.model, device=args.device or process.device)
+    cache = data / f"features-{model.config.audio_model_id.replace('/', '--')}"
+    with process.main_process_first():  # the first process encodes the clips; the others then read them
+        if is_complete(cache):
+            features = FeatureCache(cache)
+        else:
+            features = FeatureCache.build(model, [(data / r["path"], r["text"]) for r in records], cache)
+    history = train(model, features, config, args.out)
+    if process.is_main_process:
+        print(f"trained {len(history)} steps, final loss {history[-1]['loss']:.3f}; load it with --model {args.out}")
+
+
 def _doctor(args: argparse.Namespace) -> None:
     if args.prepare:
         doctor.prepare()
@@ -81,6 +107,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", default="seed", help="preset name or saved folder (default: seed)")
     p.add_argument("--weights", action="store_true", help="load real weights instead of the meta device")
     p.set_defaults(run=_explore)
+
+    p = sub.add_parser("train", help="train the projector on a prepared dataset (resumes from OUT if stopped)")
+    p.add_argument("data", help="a folder made by `tiny-audio prepare-data` (manifest.jsonl + audio/)")
+    p.add_argument("--out", required=True, help="run folder: checkpoints, history.json, the trained model")
+    p.add_argument("--model", default="embedded", help="preset or saved folder to start from (default: embedded)")
+    p.add_argument("--device", help="default: cuda when available (under accelerate: this process's GPU)")
+    defaults = TrainConfig()
+    p.add_argument("--steps", type=int, default=defaults.steps)
+    p.add_argument("--batch-size", type=int, default=defaults.batch_size, help="global batch, split across processes")
+    p.add_argument("--lr", type=float, default=defaults.lr)
+    p.add_argument("--warmup-steps", type=int, default=defaults.warmup_steps)
+    p.add_argument("--checkpoint-every", type=int, default=defaults.checkpoint_every)
+    p.add_argument("--seed", type=int, default=defaults.seed)
+    p.set_defaults(run=_train)
 
     p = sub.add_parser("doctor", help="hardware, which presets can load, what is cached")
     p.add_argument("--prepare", action="store_true", help="first convert the packaged embedded weights into the cache")

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from accelerate import Accelerator
 from tqdm.auto import tqdm
 
@@ -112,7 +113,13 @@ def projector_loss(projector: AudioProjector | torch.nn.Module, llm, batch: Batc
     projected = projector(batch.frames)  # (B, T_max/k, D_llm)
     used = torch.arange(projected.shape[1], device=projected.device) < batch.n_audio_tokens[:, None]  # (B, T_max/k)
     embeds = merge_audio(llm.get_input_embeddings(), batch.input_ids, batch.audio_mask, projected[used])
-    return llm(inputs_embeds=embeds, attention_mask=batch.attention_mask, labels=batch.labels).loss
+    # Logits only from the position that predicts the first transcript token on: the output
+    # layer is an (llm_dim x vocab) matmul per position, and the prompt's positions carry no loss.
+    first = int((batch.labels != IGNORE_INDEX).int().argmax(-1).min()) - 1
+    logits = llm(inputs_embeds=embeds, attention_mask=batch.attention_mask,
+                 logits_to_keep=batch.labels.shape[1] - first).logits  # (B, L - first, vocab)
+    targets = batch.labels[:, first + 1 :]  # (B, L - first - 1): the token each position predicts
+    return F.cross_entropy(logits[:, :-1].flatten(0, 1).float(), targets.flatten(), ignore_index=IGNORE_INDEX)
 
 
 def lr_factor(step: int, config: TrainConfig) -> float:
