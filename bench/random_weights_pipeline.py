@@ -14,15 +14,13 @@ Prints one line per stage and a summary; appends the result to BENCHMARKS.md wit
 from __future__ import annotations
 
 import argparse
-import platform
 import resource
-import sys
 import time
-from datetime import date
-from pathlib import Path
 
 import torch
 from transformers import GenerationConfig
+
+from common import machine, record
 
 from tiny_audio import ASRConfig, ASRModel, SAMPLE_RATE, encode, log_mel_spectrogram, n_encoder_frames
 from tiny_audio.decoder import merge_audio
@@ -90,9 +88,8 @@ def main() -> None:
         peak = f"peak process memory (RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.1f} GiB"
     total = mel_s + enc_s + proj_s + gen_s
 
-    name = torch.cuda.get_device_name() if device.type == "cuda" else platform.processor() or "cpu"
     lines = [
-        f"{args.preset} preset, random weights, {dtype}, on {device.type} ({name}); {params / 1e9:.2f} B parameters, built in {build_s:.1f} s",
+        f"{args.preset} preset, random weights, {dtype}, on {machine(device)}; {params / 1e9:.2f} B parameters, built in {build_s:.1f} s",
         f"  log-mel     {1000 * mel_s:8.1f} ms  {tuple(mel.shape)}",
         f"  encoder     {1000 * enc_s:8.1f} ms  {tuple(frames.shape)} kept of 1500 frames",
         f"  projector   {1000 * proj_s:8.1f} ms  {tuple(projected.shape)}",
@@ -102,11 +99,7 @@ def main() -> None:
     ]
     print("\n".join(lines))
     if args.record:
-        path = Path(__file__).parents[1] / "BENCHMARKS.md"
-        command = " ".join(["python", "bench/random_weights_pipeline.py", *sys.argv[1:]])
-        body = "\n".join(lines)
-        with path.open("a") as f:
-            f.write(f"\n## {date.today()}: random-weights pipeline\n\n`{command}`\n\n```\n{body}\n```\n")
+        record("random-weights pipeline", lines)
 
 
 if __name__ == "__main__":

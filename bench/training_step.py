@@ -11,15 +11,13 @@ process on the same batch, so the ratio is meaningful on a noisy machine.
 from __future__ import annotations
 
 import argparse
-import platform
 import statistics
-import sys
 import time
-from datetime import date
-from pathlib import Path
 
 import numpy as np
 import torch
+
+from common import machine, record
 
 from tiny_audio import ASRModel, SAMPLE_RATE, encode, log_mel_spectrogram, n_encoder_frames
 from tiny_audio.training import make_batch, projector_loss
@@ -73,19 +71,15 @@ def main() -> None:
 
     with_cache = timed(lambda: step(cached))
     without_cache = timed(lambda: step(features_of(audios)))
-    name = torch.cuda.get_device_name() if device.type == "cuda" else f"{platform.processor() or 'cpu'}, {torch.get_num_threads()} threads"
     lines = [
-        f"{args.preset} preset on {device.type} ({name}); batch {args.batch_size} x {args.seconds:g} s clips",
+        f"{args.preset} preset on {machine(device)}; batch {args.batch_size} x {args.seconds:g} s clips",
         f"  step with cached features:      {with_cache:7.3f} s  ({args.batch_size / with_cache:6.1f} samples/s)",
         f"  step re-running the encoder:    {without_cache:7.3f} s  ({args.batch_size / without_cache:6.1f} samples/s)",
         f"  speed-up from the cache:        {without_cache / with_cache:7.1f}x",
     ]
     print("\n".join(lines))
     if args.record:
-        command = " ".join(["python", "bench/training_step.py", *sys.argv[1:]])
-        body = "\n".join(lines)
-        with (Path(__file__).parents[1] / "BENCHMARKS.md").open("a") as f:
-            f.write(f"\n## {date.today()}: projector training step\n\n`{command}`\n\n```\n{body}\n```\n")
+        record("projector training step", lines)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,27 @@
+"""What every benchmark script shares: naming the machine and recording a result."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from datetime import date
+from pathlib import Path
+
+import torch
+
+BENCHMARKS = Path(__file__).parents[1] / "BENCHMARKS.md"
+
+
+def machine(device: torch.device) -> str:
+    """The device in words, e.g. "cuda (NVIDIA H100 80GB HBM3)" or "cpu (x86_64, 2 threads)"."""
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    return f"cpu ({platform.machine()}, {torch.get_num_threads()} threads)"
+
+
+def record(title: str, lines: list[str]) -> None:
+    """Append the command that ran, today's date and ``lines`` to BENCHMARKS.md."""
+    command = " ".join(["python", *sys.argv])
+    body = "\n".join(lines)
+    with BENCHMARKS.open("a") as f:
+        f.write(f"\n## {date.today()}: {title}\n\n`{command}`\n\n```\n{body}\n```\n")
