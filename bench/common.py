@@ -19,8 +19,11 @@ def machine(device: torch.device) -> str:
     return f"cpu ({platform.machine()}, {torch.get_num_threads()} threads)"
 
 
-def record(title: str, lines: list[str]) -> None:
-    """Append the command that ran, today's date and ``lines`` to BENCHMARKS.md."""
+def report(title: str, lines: list[str], *, save: bool) -> None:
+    """Print ``lines``; with ``save``, also append them to BENCHMARKS.md with the command and date."""
+    print("\n".join(lines))
+    if not save:
+        return
     command = " ".join(["python", *sys.argv])
     body = "\n".join(lines)
     with BENCHMARKS.open("a") as f:

@@ -20,7 +20,7 @@ import time
 import torch
 from transformers import GenerationConfig
 
-from common import machine, record
+from common import machine, report
 
 from tiny_audio import ASRConfig, ASRModel, SAMPLE_RATE, encode, log_mel_spectrogram, n_encoder_frames
 from tiny_audio.decoder import merge_audio
@@ -97,9 +97,7 @@ def main() -> None:
         f"  total       {1000 * total:8.1f} ms for {args.seconds:g} s of audio: real-time factor {args.seconds / total:.1f}x",
         f"  {peak}",
     ]
-    print("\n".join(lines))
-    if args.record:
-        record("random-weights pipeline", lines)
+    report("random-weights pipeline", lines, save=args.record)
 
 
 if __name__ == "__main__":

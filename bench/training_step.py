@@ -17,7 +17,7 @@ import time
 import numpy as np
 import torch
 
-from common import machine, record
+from common import machine, report
 
 from tiny_audio import ASRModel, SAMPLE_RATE, encode, log_mel_spectrogram, n_encoder_frames
 from tiny_audio.training import make_batch, projector_loss
@@ -77,9 +77,7 @@ def main() -> None:
         f"  step re-running the encoder:    {without_cache:7.3f} s  ({args.batch_size / without_cache:6.1f} samples/s)",
         f"  speed-up from the cache:        {without_cache / with_cache:7.1f}x",
     ]
-    print("\n".join(lines))
-    if args.record:
-        record("projector training step", lines)
+    report("projector training step", lines, save=args.record)
 
 
 if __name__ == "__main__":
