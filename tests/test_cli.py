@@ -77,3 +77,16 @@ def test_workshop_script_prints_the_seed_then_the_embedded_preset():
     assert "openai/whisper-base" in embedded and "LlamaForCausalLM" in embedded
     assert "Linear(in_features=2560, out_features=576, bias=True)" in embedded
     assert "encoder    (150, 512)" in embedded and "projector  (30, 576)" in embedded
+
+
+def test_train_on_a_folder_that_is_not_a_dataset_is_one_line(tmp_path, capsys):
+    assert main(["train", str(tmp_path), "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "no manifest.jsonl" in err and "\n" not in err
+
+
+def test_prepare_data_refuses_a_folder_in_use(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    assert main(["prepare-data", str(tmp_path), "--n", "2"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and "not empty" in err and "\n" not in err

@@ -2,6 +2,7 @@
 
     tiny-audio transcribe FILE... [--bundled] [--json] [--model NAME_OR_FOLDER]
     tiny-audio explore [--preset NAME] [--weights]
+    tiny-audio prepare-data OUT [--n N] [--split train|test] [--seed S]
     tiny-audio train DATA --out RUN [--steps N] [--batch-size B] ...
     tiny-audio doctor [--prepare]
 
@@ -64,6 +65,15 @@ def _explore(args: argparse.Namespace) -> None:
     explore(args.preset, load_weights=args.weights)
 
 
+def _prepare_data(args: argparse.Namespace) -> None:
+    from .synth import prepare_dataset, read_manifest  # imported here: only this command synthesizes
+
+    out = prepare_dataset(Path(args.out), args.n, split=args.split, seed=args.seed, noise=not args.no_noise)
+    records = read_manifest(out)
+    minutes = sum(record["seconds"] for record in records) / 60
+    print(f"{out}: {len(records)} utterances, {minutes:.1f} min of 16 kHz speech ({args.split} sentences, seed {args.seed})")
+
+
 def _train(args: argparse.Namespace) -> None:
     from .synth import read_manifest  # imported here: the data tools pull in more libraries
 
@@ -108,6 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weights", action="store_true", help="load real weights instead of the meta device")
     p.set_defaults(run=_explore)
 
+    p = sub.add_parser("prepare-data", help="synthesize training speech from the corpus (needs tiny-audio[data] or espeak-ng)")
+    p.add_argument("out", help="a new folder for audio/NNNNN.flac and manifest.jsonl")
+    p.add_argument("--n", type=int, default=1000, help="how many utterances (default: 1000)")
+    p.add_argument("--split", choices=("train", "test"), default="train", help="which corpus sentences (default: train)")
+    p.add_argument("--seed", type=int, default=0, help="the same seed gives the same dataset (default: 0)")
+    p.add_argument("--no-noise", action="store_true", help="clean speech, without background noise")
+    p.set_defaults(run=_prepare_data)
+
     p = sub.add_parser("train", help="train the projector on a prepared dataset (resumes from OUT if stopped)")
     p.add_argument("data", help="a folder made by `tiny-audio prepare-data` (manifest.jsonl + audio/)")
     p.add_argument("--out", required=True, help="run folder: checkpoints, history.json, the trained model")
@@ -132,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.run(args)
-    except (ValueError, OSError) as err:  # our own errors are one line; so are file errors
+    except (ValueError, OSError, ImportError) as err:  # our errors are one line; so are file and missing-extra errors
         print(f"error: {err}", file=sys.stderr)
         return 2
     return 0
