@@ -369,10 +369,11 @@ def _plan(n: int, texts: list[str], voices: list[Voice], seed: int, noise: bool)
         engine = engines[rng.choice(len(engines), p=weights / weights.sum())]
         choices = [v for v in voices if v.engine == engine]
         voice = choices[rng.integers(len(choices))]
-        kind = NOISE_KINDS[rng.integers(len(NOISE_KINDS))]  # drawn even without noise, so that
+        # The noise is drawn even when noise=False, so that switching it off changes nothing else.
+        kind = NOISE_KINDS[rng.integers(len(NOISE_KINDS))]
         length_scale = round(float(rng.uniform(*LENGTH_SCALE_RANGE)), 3)
         pitch = round(float(rng.uniform(*PITCH_RANGE)), 2)
-        snr = round(float(rng.uniform(*SNR_RANGE)), 1)  # noise=False changes nothing else
+        snr = round(float(rng.uniform(*SNR_RANGE)), 1)
         record = {
             "text": texts[order[i % len(texts)]],
             "voice": voice.id,
