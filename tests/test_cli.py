@@ -90,3 +90,13 @@ def test_prepare_data_refuses_a_folder_in_use(tmp_path, capsys):
     assert main(["prepare-data", str(tmp_path), "--n", "2"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error:") and "not empty" in err and "\n" not in err
+
+
+@pytest.mark.slow
+def test_eval_writes_per_clip_results(tmp_path, capsys):
+    out = tmp_path / "results.json"
+    assert main(["eval", "--device", "cpu", "--out", str(out)]) == 0
+    record = json.loads(out.read_text())
+    assert record["data"] == "librivox" and len(record["clips"]) == 5
+    assert {"name", "reference", "hypothesis", "wer"} <= set(record["clips"][0])
+    assert "WER" in capsys.readouterr().out

@@ -1,9 +1,10 @@
-"""The ``tiny-audio`` command: transcribe, print the workshop, train the projector, check the machine.
+"""The ``tiny-audio`` command: transcribe, explore, prepare data, train, evaluate, check the machine.
 
     tiny-audio transcribe FILE... [--bundled] [--json] [--model NAME_OR_FOLDER]
     tiny-audio explore [--preset NAME] [--weights]
     tiny-audio prepare-data OUT [--n N] [--split train|test] [--seed S]
     tiny-audio train DATA --out RUN [--steps N] [--batch-size B] ...
+    tiny-audio eval [--model M] [--data DIR] [--out results.json]
     tiny-audio doctor [--prepare]
 
 Errors print one line (``error: ...``) and exit with status 2.
@@ -19,10 +20,11 @@ from pathlib import Path
 from accelerate import PartialState
 
 from . import doctor
-from .cache import is_complete
+from .cache import atomic_write_bytes, is_complete
 from .clips import load_clips
 from .config import PRESETS, choose_preset
 from .device import choose_device
+from .evaluation import evaluate, librivox_items, manifest_items
 from .features import FeatureCache
 from .model import ASRModel
 from .sampling import SAMPLE_RATE, load_audio
@@ -94,6 +96,22 @@ def _train(args: argparse.Namespace) -> None:
         print(f"trained {len(history)} steps, final loss {history[-1]['loss']:.3f}; load it with --model {args.out}")
 
 
+def _eval(args: argparse.Namespace) -> None:
+    items = manifest_items(args.data) if args.data else librivox_items()
+    device = choose_device(args.device)
+    name = args.model or choose_preset(device)
+    model = ASRModel.from_pretrained(name, device=device)
+    if not model.is_trained:
+        print(UNTRAINED_NOTE, file=sys.stderr)
+    result = evaluate(model.transcribe, items)
+    for clip in result.clips:
+        print(f"{clip.wer:6.1%}  {clip.name}: {clip.hypothesis!r}")
+    print(f"WER {result.wer:.1%} on {len(items)} clips ({args.data or 'the bundled LibriVox clips'}), model {name}")
+    if args.out:
+        record = {"model": str(name), "data": args.data or "librivox", **result.to_dict()}
+        atomic_write_bytes(Path(args.out), json.dumps(record, indent=1).encode())
+
+
 def _doctor(args: argparse.Namespace) -> None:
     if args.prepare:
         doctor.prepare()
@@ -139,6 +157,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint-every", type=int, default=defaults.checkpoint_every)
     p.add_argument("--seed", type=int, default=defaults.seed)
     p.set_defaults(run=_train)
+
+    p = sub.add_parser("eval", help="word error rate on the bundled clips or a prepared dataset")
+    p.add_argument("--model", help=f"preset ({', '.join(PRESETS)}) or saved folder; default: chosen for this machine")
+    p.add_argument("--data", help="a folder made by `tiny-audio prepare-data`; default: the bundled LibriVox clips")
+    p.add_argument("--device", help="cpu, cuda, ...; default: cuda when available")
+    p.add_argument("--out", help="write per-clip references, hypotheses and WER to this JSON file")
+    p.set_defaults(run=_eval)
 
     p = sub.add_parser("doctor", help="hardware, which presets can load, what is cached")
     p.add_argument("--prepare", action="store_true", help="first convert the packaged embedded weights into the cache")
