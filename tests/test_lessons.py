@@ -28,7 +28,7 @@ def test_lessons_are_paired_automatically():
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
 def test_py_and_ipynb_hold_the_same_cells(lesson):
     assert _cells(lesson) == _cells(lesson.with_suffix(".ipynb")), (
-        f"{lesson.name} and its .ipynb differ; re-run: jupytext --to ipynb --execute {lesson}"
+        f"{lesson.name} and its .ipynb differ; re-run: jupytext --update --to ipynb --execute {lesson}"
     )
 
 
