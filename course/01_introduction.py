@@ -19,8 +19,8 @@
 # In this course you build a speech recognizer out of two large models that already
 # exist and one small model that you train yourself. This first lesson is about getting
 # your bearings: what the finished system does, whether your machine can run it, what
-# real speech looks like as numbers, and what the recognizer says **before** any
-# training — next to what a finished recognizer says about the same recording.
+# real speech looks like as numbers, and what the recognizer says about a real recording —
+# with its trained projector, with an untrained one, and next to a finished recognizer.
 #
 # By the end of this lesson you will have:
 #
@@ -28,6 +28,7 @@
 # - checked your environment and let the notebook pick a device and a model size for it;
 # - listened to, plotted and read the transcript of a real recording;
 # - run your first transcription, and seen why an untrained projector produces nonsense.
+#   (The package ships a trained one; you will train your own in lesson 3.)
 #
 # Everything runs offline. On a laptop CPU the whole notebook takes about a minute.
 
@@ -129,9 +130,8 @@ else:
 
 # %% [markdown]
 # Now load the recognizer. `ASRModel.from_pretrained` reads the listener's and the
-# writer's weights from the cache and creates a projector. There are no projector
-# weights to load yet — that's what lesson 3 produces — so it starts from random numbers,
-# drawn from a fixed seed so that every run of this notebook behaves the same.
+# writer's weights from the cache, and the projector's weights from the package: the
+# embedded preset ships a projector that was trained the way lesson 3 shows.
 
 # %%
 model = ASRModel.from_pretrained(preset, device=device)
@@ -296,22 +296,42 @@ print(f"{clip.duration:.2f} s -> {n_frames} encoder vectors -> {n_audio_tokens} 
 ours = model.transcribe(clip.audio)
 print(f"projector trained: {model.is_trained}")
 print(f"reference:         {clip.text}")
-print(f"our pipeline:      {' '.join(ours.split())}")
+print(f"our pipeline:      {ours}")
 
 # %% [markdown]
-# **This is not a transcript.** Nothing is broken, either: it is exactly what an untrained
-# projector should produce. (Line breaks are shown as spaces to keep the output short.)
+# A fluent English sentence, and the LLM stopped by itself after it — but it is not what
+# the speaker said. The projector shipped with the package is an early one: trained for
+# 84 minutes on a laptop CPU, on 2000 sentences spoken by synthetic voices, it has taught
+# the LLM to answer with one short sentence in the style of its training sentences, but
+# not yet to read what a human reader says. Its word error rate on the five bundled clips
+# is about 100% (lesson 3 shows how it was trained and why it is not a recognizer yet;
+# lesson 4 measures it properly).
+#
+# What does the projector contribute? Swap it for an untrained one — the same shape,
+# random weights drawn from a fixed seed — and transcribe the same clip again.
+
+# %%
+trained_projector = model.audio_projector
+model.audio_projector = model.new_projector()  # random weights, the state before training
+untrained = model.transcribe(clip.audio)
+model.audio_projector = trained_projector  # and back
+print(f"untrained projector: {' '.join(untrained.split())}")
+
+# %% [markdown]
+# **This is not even an attempt at a transcript.** Nothing is broken: it is exactly what an
+# untrained projector should produce. (Line breaks are shown as spaces to keep it short.)
 #
 # Think about what the LLM receives. Its prompt says, in plain text, "Transcribe the
 # speech:", followed by 71 vectors from the projector. The encoder did hear the speech,
 # and those vectors were computed from what it heard — but the projector's weights are
 # random, so the vectors land in arbitrary places of the LLM's input space. They don't
 # resemble any word the LLM knows, and it has never been taught to read them. So the LLM
-# does the only thing it can: it continues the text it does understand, echoing the
-# prompt ("The speech is: …") over and over until a length limit stops it.
+# does the only thing it can: it answers the text it does understand, the way a chat
+# assistant answers any request — a polite offer of help, with no trace of the audio.
 #
 # Training (lesson 3) changes only those projector weights, until the 71 vectors say to
-# the LLM what the speaker said.
+# the LLM what the speaker said. Everything else — encoder, LLM, prompt — was the same in
+# both runs.
 
 # %% [markdown]
 # What should the output look like once that works? Whisper has a second half that our
@@ -324,7 +344,7 @@ whisper = WhisperTranscriber(model.config.audio_model_id, device=device)
 theirs = whisper.transcribe(clip.audio)
 print(f"reference:          {clip.text}")
 print(f"Whisper's decoder:  {theirs}")
-print(f"our pipeline:       {' '.join(ours.split())}")
+print(f"our pipeline:       {ours}")
 
 # %% [markdown]
 # Whisper writes capitals and punctuation, the human transcript doesn't, so compare them
@@ -354,13 +374,16 @@ def compare(reference: str, hypothesis: str, show_differences: bool = True) -> N
 print("Whisper's decoder:")
 compare(clip.text, theirs)
 print("our pipeline:")
-compare(clip.text, ours, show_differences=False)
+compare(clip.text, ours)
+print("with the untrained projector:")
+compare(clip.text, untrained, show_differences=False)
 
 # %% [markdown]
 # Whisper's only "mistake" is writing "Mr." where the transcript spells out "mister" —
 # the same word, written differently. Deciding what counts as an error is part of
-# evaluation, and we return to it in lesson 4. Our pipeline, for now, finds none of
-# the words.
+# evaluation, and we return to it in lesson 4. Our pipeline finds none of the words with
+# the shipped projector; the untrained one "finds" three, by chance (short words such as
+# "to" turn up in any English text). Neither is a recognizer yet.
 
 # %% [markdown]
 # ### Exercise 1.5
@@ -387,7 +410,7 @@ print("Whether that counts as an error depends on what the transcript is for.")
 #
 # | lesson | title | what you do there |
 # | --- | --- | --- |
-# | 1 | Introduction and setup | Check the machine, load the recognizer, hear and plot a real clip, and compare the untrained pipeline with a finished recognizer. |
+# | 1 | Introduction and setup | Check the machine, load the recognizer, hear and plot a real clip, and compare our pipeline — trained and untrained — with a finished recognizer. |
 # | 2 | The end-to-end architecture | Follow one clip through every stage — samples, log-mel spectrogram, encoder frames, projector, the LLM's prompt — printing and drawing each tensor. |
 # | 3 | Training the projector | Train the one trainable part on recordings paired with their transcripts, until the LLM's output turns into a transcript. |
 # | 4 | Evaluation and debugging | Measure word error rate, normalize text fairly, and trace a wrong word back to the stage that caused it. |
@@ -402,8 +425,9 @@ print("Whether that counts as an error depends on what the transcript is for.")
 #   runs: the `seed` preset on a GPU with cached weights, the `embedded` preset anywhere.
 # - The sample rate is part of the audio: the same samples played at the wrong rate are a
 #   different sound.
-# - With a random projector the LLM cannot read the audio and writes nonsense; Whisper's own
-#   decoder shows what a trained system produces. Closing that gap is the rest of the course.
+# - With a random projector the LLM cannot read the audio and writes nonsense; the shipped,
+#   early projector makes the same LLM answer with one short sentence, but not yet with
+#   what was said. Closing the gap to Whisper is what the rest of the course is about.
 #
 # Next, in lesson 2, we open the pipeline and look at what happens to this clip at every
 # stage.

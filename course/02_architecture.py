@@ -391,12 +391,15 @@ plot_token_probs(trace.generated_tokens, trace.token_probs, top_tokens=trace.top
 plt.show()
 
 # %% [markdown]
-# That is not the transcript — and it should not be. The projector still has the random
-# weights it was born with, so the 30 audio vectors are noise to the language model, and it
-# falls back on what it knows: a plausible-sounding reply to "Transcribe the speech:". It
-# is often quite *confident* about that reply, which is worth remembering: a language
-# model's confidence says nothing about whether it heard anything. Training the projector
-# (lesson 3) is what turns this into a transcript.
+# Compare it with the reference, "he was not an ill disposed young man". The LLM wrote one
+# sentence and ended its turn, and "was not" is right — but the rest is invented. The
+# projector shipped with the package is an early one (lesson 3 trains it, and shows why it
+# is not a recognizer yet), and this is typical of it: fluent, confident, mostly wrong.
+#
+# Look at the bars: the model was quite sure of "A", "men" and "ity", all wrong, and
+# unsure of " was", where its runner-up was " he" — the word the speaker said first. A
+# language model's confidence tells you how well a token fits the text so far, not whether
+# it was heard.
 #
 # ### Exercise 2.5
 # Which positions of the prompt hold the audio? Print the first and last audio position and
@@ -477,4 +480,5 @@ print("3 s ->", model_k4.audio_projector.output_length(n_encoder_frames(48_000))
 # - Radford et al., *Robust Speech Recognition via Large-Scale Weak Supervision* (the Whisper paper), 2022.
 # - Bai et al., *Qwen Technical Report*, 2023.
 #
-# Next: **Lesson 3 — training the projector**, where the nonsense above becomes a transcript.
+# Next: **Lesson 3 — training the projector**: how the projector that wrote this transcript
+# learned to, and how to train your own.

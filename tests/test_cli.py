@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tiny_audio import ASRModel
 from tiny_audio.cli import UNTRAINED_NOTE, main
 
 REPO = Path(__file__).parents[1]
@@ -54,13 +55,21 @@ def test_unknown_model_is_one_line(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_transcribe_json_says_the_projector_is_untrained(capsys):
+def test_transcribe_json_says_whether_the_projector_is_trained(capsys, tmp_path):
     clip = REPO / "tiny_audio" / "data" / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"
     assert main(["transcribe", str(clip), "--json", "--device", "cpu"]) == 0
     captured = capsys.readouterr()
     record = json.loads(captured.out.strip())
     assert record["path"] == str(clip) and isinstance(record["text"], str)
-    assert record["projector_trained"] is False and record["model"] == "embedded"
+    assert record["projector_trained"] is True and record["model"] == "embedded"
+    assert UNTRAINED_NOTE not in captured.err  # (a weak shipped projector gets its own note, tested below)
+
+    fresh = ASRModel.from_pretrained("embedded", device="cpu", fresh_projector=True)
+    fresh.save_pretrained(tmp_path)  # a saved folder whose projector was never trained
+    (tmp_path / "model.safetensors").unlink()
+    assert main(["transcribe", str(clip), "--json", "--device", "cpu", "--model", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out.strip())["projector_trained"] is False
     assert UNTRAINED_NOTE in captured.err
 
 
@@ -100,3 +109,16 @@ def test_eval_writes_per_clip_results(tmp_path, capsys):
     assert record["data"] == "librivox" and len(record["clips"]) == 5
     assert {"name", "reference", "hypothesis", "wer"} <= set(record["clips"][0])
     assert "WER" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_eval_warns_when_the_shipped_projector_is_weak(capsys, monkeypatch):
+    import tiny_audio.cli as cli
+    from tiny_audio.model import shipped_training_record
+
+    wer = shipped_training_record("embedded")["wer"]["librivox"]
+    model = ASRModel.from_pretrained("embedded", device="cpu")
+    monkeypatch.setattr(cli, "UNRELIABLE_WER", wer - 0.01)
+    assert "is an early one" in cli._quality_note(model)
+    monkeypatch.setattr(cli, "UNRELIABLE_WER", wer + 0.01)
+    assert cli._quality_note(model) is None

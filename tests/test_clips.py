@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tiny_audio.clips import CLIPS_DIR, Clip, clip_names, load_clip, load_clips
+from tiny_audio.clips import CLIPS_DIR, Clip, clip_names, load_clip, load_clips, synthetic_folder
 from tiny_audio.sampling import SAMPLE_RATE
 
 NAMES = ["0870", "0880", "0890", "0920", "0930"]
@@ -56,3 +56,20 @@ def test_bad_name(name):
     with pytest.raises(ValueError, match="0870") as info:
         load_clip(name)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(("split", "n", "noisy"), [("train", 32, True), ("test", 60, False)])
+def test_bundled_synthetic_splits_hold_their_own_corpus_sentences(split, n, noisy):
+    from tiny_audio import corpus
+    from tiny_audio.synth import read_manifest
+
+    records = read_manifest(synthetic_folder(split))
+    assert len(records) == n
+    assert {r["text"] for r in records} <= set(corpus.sentences(split))  # test sentences never trained on
+    assert all((synthetic_folder(split) / r["path"]).is_file() for r in records)
+    assert any(r["noise"] for r in records) == noisy
+
+
+def test_unknown_synthetic_split_names_the_choices():
+    with pytest.raises(ValueError, match=r"pass one of \['train', 'test'\]"):
+        synthetic_folder("validation")

@@ -56,11 +56,26 @@ def test_greedy_decoding_is_reproducible(embedded_model, trace):
     assert torch.equal(again.generated_ids, trace.generated_ids)
 
 
+def test_the_embedded_preset_loads_its_shipped_trained_projector(embedded_model):
+    from tiny_audio.config import PRESET_DIR
+    from tiny_audio.model import shipped_training_record
+
+    assert embedded_model.is_trained
+    assert embedded_model.projector_source == str(PRESET_DIR / "embedded.safetensors")
+    record = shipped_training_record("embedded")
+    assert record["command"].startswith("tiny-audio") and set(record["wer"]) == {"librivox", "synthetic test"}
+    with pytest.raises(ValueError, match="ships no trained projector"):
+        shipped_training_record("seed")
+
+
 def test_a_fresh_projector_is_the_same_every_load_and_reported_untrained(embedded_model):
-    assert not embedded_model.is_trained
-    other = ASRModel.from_pretrained("embedded", device="cpu")
-    for a, b in zip(embedded_model.audio_projector.parameters(), other.audio_projector.parameters()):
+    fresh = ASRModel.from_pretrained("embedded", device="cpu", fresh_projector=True)
+    again = embedded_model.new_projector()
+    assert not fresh.is_trained
+    for a, b, trained in zip(fresh.audio_projector.parameters(), again.parameters(),
+                             embedded_model.audio_projector.parameters()):
         assert torch.equal(a, b)
+        assert not torch.equal(a, trained)
 
 
 def test_save_pretrained_writes_config_and_projector_only_and_loads_back_exactly(embedded_model, tmp_path):
@@ -115,3 +130,23 @@ def test_an_unloaded_model_says_how_to_load(embedded_model):
         bare = ASRModel(embedded_model.config)
     with pytest.raises(ValueError, match="from_pretrained"):
         bare.trace(np.zeros(16_000, dtype=np.float32))
+
+
+def test_parameter_counts_of_the_seed_architecture_on_meta():
+    from tiny_audio.config import ASRConfig
+
+    with torch.device("meta"):
+        seed = ASRModel(ASRConfig.from_pretrained("seed"))
+    counts = seed.parameter_counts()
+    assert counts == {"encoder": 636_968_960, "projector": 22_951_168, "decoder": 7_615_616_512,
+                      "trainable": 22_951_168}
+
+
+def test_a_fresh_projector_starts_at_the_scale_of_the_llms_embeddings():
+    fresh = ASRModel.from_pretrained("embedded", device="cpu", fresh_projector=True)
+    table = fresh.text_decoder.get_input_embeddings().weight
+    expected = table.pow(2).mean().sqrt().item()
+    # within 0.5%: embedding_rms sums in float32 (no float64 copy of a 7B model's table)
+    assert fresh.audio_projector.ln_post.weight.detach() == pytest.approx(torch.full((576,), expected), rel=5e-3)
+    out = fresh.audio_projector(torch.randn(1, 150, 512))
+    assert out.pow(2).mean().sqrt().item() == pytest.approx(expected, rel=5e-3)

@@ -19,11 +19,13 @@ from matplotlib.text import Annotation
 from tiny_audio.plotting import (
     plot_encoder_frames,
     plot_frame_stacking,
+    plot_loss_mask,
     plot_pipeline,
     plot_sampling,
     plot_spectrogram,
     plot_token_probs,
     plot_trace,
+    plot_training_history,
     plot_waveform,
 )
 from tiny_audio.trace import Trace
@@ -301,3 +303,47 @@ def test_plot_trace(trace):
     assert len(tok.containers[0]) == len(TOKENS)
     assert any(t.get_text() == "padding to 30 s" for t in mel.texts)
     assert wave.get_xlim() == mel.get_xlim() == enc.get_xlim()  # one time axis
+
+
+@pytest.fixture
+def training_batch():
+    import sys
+    from pathlib import Path
+
+    from tiny_audio.training import make_batch
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from tiny_model import tiny_model
+
+    model = tiny_model()
+    examples = [(torch.zeros(150, 16), "the cat sat"), (torch.zeros(60, 16), "a much longer sentence than that")]
+    return make_batch(examples, model.tokenizer, model.config.prompt, 5), model.tokenizer
+
+
+def test_plot_loss_mask_colours_every_real_token_by_its_role(training_batch):
+    batch, tokenizer = training_batch
+    ax = plot_loss_mask(batch, tokenizer, index=0)
+    n_real = int(batch.attention_mask[0].sum())
+    cells = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(cells) == n_real  # padding is not drawn
+    assert len(ax.get_xticklabels()) == n_real
+    colours = [c.get_facecolor() for c in cells]
+    n_scored = int((batch.labels[0] != -100).sum())
+    assert colours.count(matplotlib.colors.to_rgba("tab:green")) == n_scored
+    assert colours.count(matplotlib.colors.to_rgba("#fdae61")) == 30  # 150 frames / 5
+    assert f"{n_scored} of {n_real} positions" in ax.get_title()
+
+
+def test_plot_loss_mask_refuses_an_index_past_the_batch(training_batch):
+    with pytest.raises(ValueError, match="out of range for a batch of 2"):
+        plot_loss_mask(*training_batch, index=2)
+
+
+def test_plot_training_history_draws_loss_mean_and_learning_rate():
+    history = [{"step": i + 1, "loss": 5.0 - 0.01 * i, "lr": 1e-3} for i in range(200)]
+    ax = plot_training_history(history)
+    assert isinstance(ax, Axes)
+    assert len(ax.lines) == 2 and len(ax.figure.axes) == 2  # loss + mean, learning rate on a twin
+    assert ax.get_title() == "training: loss 4.88 -> 3.13 over 200 steps"  # means of the first and last 25
+    with pytest.raises(ValueError, match="history is empty"):
+        plot_training_history([])

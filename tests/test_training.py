@@ -167,3 +167,26 @@ def test_two_process_ddp_keeps_projectors_identical(tmp_path):
     for name in rank0:
         assert torch.equal(rank0[name], rank1[name]), name
     assert not torch.equal(rank0["proj.weight"], initial["proj.weight"])  # it did train
+
+
+def test_unknown_mixed_precision_is_refused():
+    with pytest.raises(ValueError, match="mixed_precision must be auto, bf16 or no"):
+        TrainConfig(mixed_precision="fp8")
+
+
+def test_bf16_autocast_changes_the_arithmetic_not_the_result(tmp_path):
+    # both precisions in one process: accelerate's once-per-process precision setting is not used
+    losses = {}
+    for precision in ("no", "bf16"):
+        model = tiny_model()
+        features = tiny_features(model, tmp_path / precision / "features")
+        config = TrainConfig(steps=3, batch_size=4, warmup_steps=1, checkpoint_every=3, mixed_precision=precision)
+        losses[precision] = [h["loss"] for h in train(model, features, config, tmp_path / precision / "run", progress=False)]
+    assert losses["no"] != losses["bf16"]  # autocast really ran the matmuls in bf16
+    assert losses["no"] == pytest.approx(losses["bf16"], abs=1e-2)
+
+
+def test_a_trained_model_reports_where_its_projector_is(model, features, tmp_path):
+    assert not model.is_trained
+    train(model, features, TrainConfig(steps=1, batch_size=2, checkpoint_every=1), tmp_path / "run", progress=False)
+    assert model.is_trained and model.projector_source == str(tmp_path / "run" / "model.safetensors")

@@ -51,6 +51,7 @@ def atomic_dir(final: Path) -> Iterator[Path]:
     try:
         yield tmp
         (tmp / COMPLETE_MARKER).write_text("ok\n")
+        tmp.chmod(0o755)  # mkdtemp makes it private; the finished folder is an ordinary one
         if final.exists() and not is_complete(final):
             shutil.rmtree(final)  # debris of an older, interrupted layout
         try:
@@ -69,6 +70,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the finished file is an ordinary one
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

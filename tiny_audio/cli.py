@@ -22,11 +22,11 @@ from accelerate import PartialState
 from . import doctor
 from .cache import atomic_write_bytes, is_complete
 from .clips import load_clips
-from .config import PRESETS, choose_preset
+from .config import PRESET_DIR, PRESETS, choose_preset
 from .device import choose_device
-from .evaluation import evaluate, librivox_items, manifest_items
+from .evaluation import evaluate, librivox_items, manifest_items, synthetic_items
 from .features import FeatureCache
-from .model import ASRModel
+from .model import ASRModel, shipped_training_record
 from .sampling import SAMPLE_RATE, load_audio
 from .training import TrainConfig, train
 
@@ -34,6 +34,23 @@ UNTRAINED_NOTE = (
     "note: this model's projector is untrained (random weights), so the text below is "
     "not a transcript; train one (lesson 3) or pass --model FOLDER with a trained projector"
 )
+
+
+UNRELIABLE_WER = 0.5  # above this measured WER, transcribe warns that its output is unreliable
+
+
+def _quality_note(model: ASRModel) -> str | None:
+    """What to tell the user before the output of ``model``: untrained, or trained but weak."""
+    if not model.is_trained:
+        return UNTRAINED_NOTE
+    for preset in PRESETS:
+        if model.projector_source == str(PRESET_DIR / f"{preset}.safetensors"):
+            wer = shipped_training_record(preset)["wer"]["librivox"]
+            if wer > UNRELIABLE_WER:
+                return (f"note: the shipped {preset} projector is an early one ({wer:.0%} WER on the bundled "
+                        f"LibriVox clips; see tiny_audio/presets/{preset}.training.json), so the text below "
+                        "is fluent but mostly not what was said")
+    return None
 
 
 def _transcribe(args: argparse.Namespace) -> None:
@@ -44,8 +61,8 @@ def _transcribe(args: argparse.Namespace) -> None:
     device = choose_device(args.device)
     name = args.model or choose_preset(device)
     model = ASRModel.from_pretrained(name, device=device, dtype=args.dtype)
-    if not model.is_trained:
-        print(UNTRAINED_NOTE, file=sys.stderr)
+    if (note := _quality_note(model)) is not None:
+        print(note, file=sys.stderr)
     for path, samples in zip(paths, audio):
         text = model.transcribe(samples)
         if args.json:
@@ -80,7 +97,8 @@ def _train(args: argparse.Namespace) -> None:
     from .synth import read_manifest  # imported here: the data tools pull in more libraries
 
     config = TrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr, warmup_steps=args.warmup_steps,
-                         checkpoint_every=args.checkpoint_every, seed=args.seed)
+                         checkpoint_every=args.checkpoint_every, seed=args.seed,
+                         mixed_precision=args.precision)
     data = Path(args.data)
     records = read_manifest(data)  # a bad folder fails here, before the model loads
     process = PartialState()  # under `accelerate launch`, each process trains on its own device
@@ -97,18 +115,23 @@ def _train(args: argparse.Namespace) -> None:
 
 
 def _eval(args: argparse.Namespace) -> None:
-    items = manifest_items(args.data) if args.data else librivox_items()
+    if args.data == "librivox":
+        items = librivox_items()
+    elif args.data == "synthetic":
+        items = synthetic_items("test")
+    else:
+        items = manifest_items(args.data)
     device = choose_device(args.device)
     name = args.model or choose_preset(device)
     model = ASRModel.from_pretrained(name, device=device)
-    if not model.is_trained:
-        print(UNTRAINED_NOTE, file=sys.stderr)
+    if (note := _quality_note(model)) is not None:
+        print(note, file=sys.stderr)
     result = evaluate(model.transcribe, items)
     for clip in result.clips:
         print(f"{clip.wer:6.1%}  {clip.name}: {clip.hypothesis!r}")
-    print(f"WER {result.wer:.1%} on {len(items)} clips ({args.data or 'the bundled LibriVox clips'}), model {name}")
+    print(f"WER {result.wer:.1%} on {len(items)} clips ({args.data}), model {name}")
     if args.out:
-        record = {"model": str(name), "data": args.data or "librivox", **result.to_dict()}
+        record = {"model": str(name), "data": args.data, **result.to_dict()}
         atomic_write_bytes(Path(args.out), json.dumps(record, indent=1).encode())
 
 
@@ -156,11 +179,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warmup-steps", type=int, default=defaults.warmup_steps)
     p.add_argument("--checkpoint-every", type=int, default=defaults.checkpoint_every)
     p.add_argument("--seed", type=int, default=defaults.seed)
+    p.add_argument("--precision", choices=("auto", "bf16", "no"), default=defaults.mixed_precision,
+                   help="bf16 autocast; auto: on a GPU or a CPU with native bf16 (default: auto)")
     p.set_defaults(run=_train)
 
     p = sub.add_parser("eval", help="word error rate on the bundled clips or a prepared dataset")
     p.add_argument("--model", help=f"preset ({', '.join(PRESETS)}) or saved folder; default: chosen for this machine")
-    p.add_argument("--data", help="a folder made by `tiny-audio prepare-data`; default: the bundled LibriVox clips")
+    p.add_argument("--data", default="librivox",
+                   help="librivox (the 5 bundled real clips, default), synthetic (the 60 bundled held-out "
+                        "synthesized sentences), or a folder made by `tiny-audio prepare-data`")
     p.add_argument("--device", help="cpu, cuda, ...; default: cuda when available")
     p.add_argument("--out", help="write per-clip references, hypotheses and WER to this JSON file")
     p.set_defaults(run=_eval)

@@ -1,4 +1,5 @@
-"""The five LibriVox sentences bundled with the package: real speech with known transcripts."""
+"""The speech bundled with the package: five real LibriVox sentences with known transcripts,
+and two small synthesized datasets (see ``data/synthetic/ATTRIBUTION.md``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import numpy as np
 from .sampling import SAMPLE_RATE, load_audio
 
 CLIPS_DIR = Path(__file__).parent / "data" / "librivox"  # see ATTRIBUTION.md there
+SYNTHETIC_DIR = Path(__file__).parent / "data" / "synthetic"
+SYNTHETIC_SPLITS = ("train", "test")  # 32 noisy training utterances; 60 clean held-out ones
 
 
 # eq=False: comparing or hashing the audio array field by field would raise,
@@ -71,3 +74,10 @@ def load_clip(name: str | int) -> Clip:
 def load_clips() -> list[Clip]:
     """All bundled clips, in `clip_names()` order."""
     return [load_clip(name) for name in clip_names()]
+
+
+def synthetic_folder(split: str) -> Path:
+    """The bundled synthesized dataset of ``split`` (a ``prepare-data`` folder)."""
+    if split not in SYNTHETIC_SPLITS:
+        raise ValueError(f"no bundled synthetic split {split!r}; pass one of {list(SYNTHETIC_SPLITS)}")
+    return SYNTHETIC_DIR / split

@@ -60,6 +60,14 @@ def build_prompt(
     return input_ids, audio_mask
 
 
+def embedding_rms(llm: PreTrainedModel) -> float:
+    """Root-mean-square of the LLM's input embedding table: the size of a text token's
+    vector per channel, which the projector's output should match."""
+    table = llm.get_input_embeddings().weight  # (vocab, llm_dim)
+    # float32 accumulation without a float32 copy of a bf16 table: good to ~0.2%, plenty for an init
+    return float(torch.linalg.vector_norm(table, dtype=torch.float32) / table.numel() ** 0.5)
+
+
 def merge_audio(
     embed_tokens: torch.nn.Module,
     input_ids: torch.Tensor,

@@ -22,3 +22,11 @@ def choose_dtype(device: torch.device, dtype: torch.dtype | str | None = None) -
     if dtype is not None:
         return dtype
     return torch.bfloat16 if device.type == "cuda" else torch.float32
+
+
+def has_fast_bf16(device: torch.device) -> bool:
+    """True where bf16 matmuls run at least as fast as float32: any GPU, and CPUs with
+    native bf16 instructions (AVX512-BF16 or AMX); elsewhere bf16 is emulated and slow."""
+    if device.type == "cuda":
+        return True
+    return device.type == "cpu" and (torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())

@@ -16,7 +16,7 @@ import jiwer
 import numpy as np
 from transformers.models.whisper.english_normalizer import EnglishTextNormalizer
 
-from .clips import load_clips
+from .clips import load_clips, synthetic_folder
 from .sampling import load_audio
 
 # The British -> American spelling table that Whisper ships is not in our packaged
@@ -76,6 +76,11 @@ def evaluate(transcribe: Callable[[np.ndarray], str], items: Sequence[tuple[str,
 def librivox_items() -> list[tuple[str, np.ndarray, str]]:
     """The bundled real recordings as a test set."""
     return [(clip.name, clip.audio, clip.text) for clip in load_clips()]
+
+
+def synthetic_items(split: str = "test") -> list[tuple[str, np.ndarray, str]]:
+    """A bundled synthesized dataset as a test set (``"test"``: 60 held-out sentences)."""
+    return manifest_items(synthetic_folder(split))
 
 
 def manifest_items(folder: str | Path) -> list[tuple[str, np.ndarray, str]]:

@@ -11,6 +11,7 @@ folder (or freshly initialised when there is none yet).
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import tempfile
@@ -24,7 +25,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, W
 
 from . import weights
 from .config import PRESET_DIR, PRESETS, ASRConfig
-from .decoder import add_audio_token, build_prompt, generate, merge_audio
+from .decoder import add_audio_token, build_prompt, embedding_rms, generate, merge_audio
 from .device import choose_device, choose_dtype
 from .encoder import build_whisper, encode, freeze, n_encoder_frames
 from .log_mel import N_SAMPLES, log_mel_spectrogram, n_mel_frames
@@ -80,6 +81,7 @@ class ASRModel(PreTrainedModel):
         *,
         device: str | torch.device | None = None,
         dtype: torch.dtype | str | None = None,
+        fresh_projector: bool = False,
     ) -> ASRModel:
         """Build the model with real encoder and LLM weights, and the projector if saved.
 
@@ -88,6 +90,8 @@ class ASRModel(PreTrainedModel):
                 ``save_pretrained``, or a hub id.
             device: default ``cuda`` when available, else ``cpu``.
             dtype: default bf16 on GPU, float32 on CPU (the projector stays float32).
+            fresh_projector: start from the seeded random projector even where trained
+                weights exist (to train your own).
         """
         config = ASRConfig.from_pretrained(name_or_path)
         device = choose_device(device)
@@ -103,16 +107,23 @@ class ASRModel(PreTrainedModel):
         model.tokenizer = weights.load(AutoTokenizer.from_pretrained, config.text_model_id)
         add_audio_token(model.tokenizer)
         model._check_loaded_dims()
-        with torch.random.fork_rng(devices=[]):  # a reproducible init that leaves the caller's RNG alone
-            torch.manual_seed(PROJECTOR_SEED)
-            model.audio_projector = AudioProjector(
-                config.encoder_dim, config.llm_dim, config.audio_downsample_rate
-            )
-        model.audio_projector.to(device)
-        checkpoint = _projector_checkpoint(name_or_path)
+        model.audio_projector = model.new_projector()
+        checkpoint = None if fresh_projector else _projector_checkpoint(name_or_path)
         if checkpoint is not None:
             model.load_projector(checkpoint)
         return model.eval()
+
+    def new_projector(self) -> AudioProjector:
+        """A projector as it is before any training: drawn from a fixed seed (the same every
+        call, without touching the caller's random state), its output at the scale of the
+        LLM's embeddings, on the LLM's device. Swap it in with ``model.audio_projector = ...``."""
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(PROJECTOR_SEED)
+            projector = AudioProjector(
+                self.config.encoder_dim, self.config.llm_dim, self.config.audio_downsample_rate,
+                output_rms=embedding_rms(self.text_decoder),
+            )
+        return projector.to(self.text_decoder.device)
 
     def _check_loaded_dims(self) -> None:
         """The loaded checkpoints must have the widths the config promises."""
@@ -157,6 +168,19 @@ class ASRModel(PreTrainedModel):
                 os.replace(item, target / item.name)
 
     # ---- running ---------------------------------------------------------------------------
+
+    def parameter_counts(self) -> dict[str, int]:
+        """Parameters per part: ``encoder`` (Whisper's encoder only: its own decoder is never
+        run), ``projector``, ``decoder`` (the LLM), and ``trainable``, the ones with
+        ``requires_grad``. Works on the ``meta`` device too."""
+        parts = {
+            "encoder": self.audio_encoder.encoder,
+            "projector": self.audio_projector,
+            "decoder": self.text_decoder,
+        }
+        counts = {name: sum(p.numel() for p in part.parameters()) for name, part in parts.items()}
+        counts["trainable"] = sum(p.numel() for part in parts.values() for p in part.parameters() if p.requires_grad)
+        return counts
 
     @property
     def is_trained(self) -> bool:
@@ -226,6 +250,15 @@ class ASRModel(PreTrainedModel):
         samples = load_audio(audio, sample_rate)
         windows = [samples[i : i + N_SAMPLES] for i in range(0, len(samples), N_SAMPLES)]
         return " ".join(self.trace(window).text for window in windows).strip()
+
+
+def shipped_training_record(preset: str = "embedded") -> dict:
+    """How the projector shipped with ``preset`` was trained: the command, the data, the
+    time it took and its measured WER (``presets/<preset>.training.json``)."""
+    path = PRESET_DIR / f"{preset}.training.json"
+    if not path.is_file():
+        raise ValueError(f"the {preset!r} preset ships no trained projector; train one with `tiny-audio train`")
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _projector_checkpoint(name_or_path: str | Path) -> Path | None:

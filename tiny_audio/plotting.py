@@ -9,12 +9,16 @@ Used in Lesson 2 (the end-to-end architecture): one picture per stage, from the 
 (``plot_spectrogram``), the encoder (``plot_encoder_frames``), the projector's frame
 stacking (``plot_frame_stacking``) and the decoder's choices (``plot_token_probs``), to the
 whole pass at once (``plot_pipeline``, ``plot_trace``).
+
+Used in Lesson 3 (training the projector): which positions the loss counts
+(``plot_loss_mask``) and how a run went (``plot_training_history``).
 """
 
 from __future__ import annotations
 
 import textwrap
 from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -31,9 +35,16 @@ from .projector import output_length
 from .sampling import SAMPLE_RATE, quantize, resample, snr_db
 from .trace import Trace
 
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+    from .training import Batch
+
 __all__ = [
     "plot_encoder_frames",
     "plot_frame_stacking",
+    "plot_loss_mask",
+    "plot_training_history",
     "plot_pipeline",
     "plot_sampling",
     "plot_spectrogram",
@@ -591,3 +602,85 @@ def plot_trace(trace: Trace) -> Figure:
     text = textwrap.shorten(repr(trace.text), width=200, placeholder=" ...")  # 30 s of speech is long
     fig.suptitle(textwrap.fill(f"trace of {seconds:.2f} s: {text}", width=110))
     return fig
+
+
+_MASK_ROLES = (  # (name, colour) of each kind of position in a training example
+    ("prompt text: no loss", "0.85"),
+    ("audio slot: no loss", _TRAINED_COLOUR),
+    ("transcript: loss counted", "tab:green"),
+)
+
+
+def plot_loss_mask(batch: Batch, tokenizer: PreTrainedTokenizerBase, index: int = 0, *, ax: Axes | None = None) -> Axes:
+    """Draw one training example as a row of token cells, coloured by whether the loss
+    counts them: grey prompt text, orange audio slots (filled by the projector), green
+    transcript tokens (the only ones with a label other than -100). Padding is not drawn.
+
+    Used in Lesson 3 (training the projector).
+
+    Args:
+        batch: from ``tiny_audio.training.make_batch``.
+        tokenizer: the LLM's tokenizer, to spell the tokens.
+        index: which example of the batch.
+        ax: axes to draw into; a new figure when None.
+
+    Returns:
+        The axes drawn into.
+    """
+    if not -len(batch.input_ids) <= index < len(batch.input_ids):
+        raise ValueError(f"index {index} is out of range for a batch of {len(batch.input_ids)}")
+    n = int(batch.attention_mask[index].sum())
+    ids = batch.input_ids[index, :n].tolist()
+    audio = batch.audio_mask[index, :n].cpu().numpy()
+    scored = (batch.labels[index, :n] != -100).cpu().numpy()
+    role = np.where(scored, 2, np.where(audio, 1, 0))
+    ax = _axes(ax, figsize=(min(max(8.0, 0.17 * n + 1), 18.0), 2.8))
+    for i, r in enumerate(role):
+        ax.add_patch(Rectangle((i, 0), 0.92, 1, facecolor=_MASK_ROLES[r][1], edgecolor="none"))
+    tokens = ["<audio>" if a else _show_token(t) for a, t in zip(audio, tokenizer.convert_ids_to_tokens(ids))]
+    ax.set_xticks(np.arange(n) + 0.46, tokens, rotation=90, fontsize=6.5)
+    ax.set_yticks([])
+    ax.set_xlim(0, n)
+    ax.set_ylim(0, 1)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.legend(handles=[Patch(color=c, label=name) for name, c in _MASK_ROLES], ncols=3,
+              loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize="small")
+    ax.set_title(f"{int(scored.sum())} of {n} positions count in the loss", pad=22)
+    return ax
+
+
+def plot_training_history(history: Sequence[dict], *, ax: Axes | None = None, smooth: int = 25) -> Axes:
+    """Draw the loss per step (faint) with its running mean, and the learning rate on a
+    second axis.
+
+    Used in Lesson 3 (training the projector).
+
+    Args:
+        history: ``{"step", "loss", "lr"}`` per step, as ``train`` returns and writes to
+            ``history.json``.
+        ax: axes for the loss; the learning rate gets a twin axis on the right.
+        smooth: steps in the running mean (shorter histories use fewer).
+
+    Returns:
+        The loss axes.
+    """
+    if not history:
+        raise ValueError("the history is empty; train at least one step first")
+    steps = np.array([h["step"] for h in history])
+    loss = np.array([h["loss"] for h in history])
+    window = max(1, min(smooth, len(loss) // 5))
+    mean = np.convolve(loss, np.ones(window) / window, mode="valid")  # (n - window + 1,)
+    ax = _axes(ax, figsize=(8.0, 3.5))
+    ax.plot(steps, loss, color="tab:blue", alpha=0.3, linewidth=0.8, label="loss per step")
+    ax.plot(steps[window - 1 :], mean, color="tab:blue", linewidth=2, label=f"mean of {window} steps")
+    ax.set_xlabel("step")
+    ax.set_ylabel("cross-entropy per transcript token")
+    lr_ax = ax.twinx()
+    lr_ax.plot(steps, [h["lr"] for h in history], color="tab:orange", linewidth=1.2, label="learning rate")
+    lr_ax.set_ylabel("learning rate", color="tab:orange")
+    lr_ax.tick_params(axis="y", colors="tab:orange")
+    lr_ax.ticklabel_format(axis="y", style="sci", scilimits=(0, 0))
+    ax.legend(loc="upper right", fontsize="small")
+    ax.set_title(f"training: loss {mean[0]:.2f} -> {mean[-1]:.2f} over {len(loss)} steps")
+    return ax

@@ -24,9 +24,9 @@ class RMSNorm(nn.Module):
     output arrives at the scale the decoder's first layer expects.
     """
 
-    def __init__(self, dim: int, eps: float = 1e-6) -> None:
+    def __init__(self, dim: int, eps: float = 1e-6, gain: float = 1.0) -> None:
         super().__init__()
-        self.weight = nn.Parameter(torch.ones(dim))
+        self.weight = nn.Parameter(torch.full((dim,), gain))
         self.eps = eps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -77,9 +77,12 @@ class AudioProjector(nn.Module):
         encoder_dim: width of one encoder frame (1280 for whisper-large-v3).
         llm_dim: width of the LLM's token embeddings (3584 for Qwen2-7B).
         downsample_rate: ``k``, encoder frames per audio token (5: 50 -> 10 tokens/s).
+        output_rms: the initial root-mean-square of each output vector. Pass the RMS of
+            the LLM's embedding table (0.136 for SmolLM2-135M) so that, from the first step,
+            audio tokens arrive at the size of text tokens instead of ~7x larger.
     """
 
-    def __init__(self, encoder_dim: int, llm_dim: int, downsample_rate: int) -> None:
+    def __init__(self, encoder_dim: int, llm_dim: int, downsample_rate: int, output_rms: float = 1.0) -> None:
         super().__init__()
         self.downsample_rate = downsample_rate
         stacked_dim = encoder_dim * downsample_rate
@@ -88,7 +91,7 @@ class AudioProjector(nn.Module):
         self.ln_pre = RMSNorm(stacked_dim)
         self.proj = nn.Linear(stacked_dim, llm_dim, bias=True)
         # RMSNorm after: puts the output at the norm of the LLM's own input embeddings.
-        self.ln_post = RMSNorm(llm_dim)
+        self.ln_post = RMSNorm(llm_dim, gain=output_rms)
 
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
         """``(batch, n_frames, encoder_dim)`` -> ``(batch, ceil(n_frames / k), llm_dim)``."""

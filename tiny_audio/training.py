@@ -5,7 +5,8 @@ the projector's output, followed by the transcript; the loss is the LLM's next-t
 cross-entropy on the transcript tokens only (prompt, audio and padding are masked with
 -100), so the projector learns exactly one thing: to say to the LLM what was spoken.
 
-AdamW with linear warmup and cosine decay, gradient clipping, bf16 autocast on a GPU.
+AdamW with linear warmup and cosine decay, gradient clipping, bf16 autocast on a GPU (and
+on a CPU with native bf16 instructions, where it halves the step time).
 Runs unchanged under ``accelerate launch`` (DDP): every process takes its share of each
 global batch, and DDP averages the projector's gradients. The sample order is a pure
 function of (seed, step), so a run resumed from a checkpoint continues exactly.
@@ -27,7 +28,9 @@ from tqdm.auto import tqdm
 
 from .cache import atomic_write_bytes
 from .decoder import build_prompt, merge_audio
+from .device import has_fast_bf16
 from .features import FeatureCache
+from .model import PROJECTOR_FILE
 from .projector import AudioProjector, output_length
 
 CHECKPOINT_FILE = "checkpoint.pt"
@@ -48,12 +51,15 @@ class TrainConfig:
     grad_clip: float = 1.0
     checkpoint_every: int = 200
     seed: int = 0
+    mixed_precision: str = "auto"  # "bf16", "no", or "auto": bf16 where the device runs it natively
 
     def __post_init__(self) -> None:
         if self.steps < 1 or self.batch_size < 1 or self.checkpoint_every < 1:
             raise ValueError("steps, batch_size and checkpoint_every must be at least 1")
         if self.lr <= 0 or not 0 <= self.min_lr_ratio <= 1:
             raise ValueError(f"need lr > 0 and 0 <= min_lr_ratio <= 1, got {self.lr} and {self.min_lr_ratio}")
+        if self.mixed_precision not in ("auto", "bf16", "no"):
+            raise ValueError(f"mixed_precision must be auto, bf16 or no, got {self.mixed_precision!r}")
 
 
 @dataclass
@@ -188,7 +194,11 @@ def train(model, features: FeatureCache, config: TrainConfig, out_dir: str | Pat
             f"the feature cache holds {features.encoder_dim}-dim frames from {features.model_id}, "
             f"but this model's encoder is {model.config.encoder_dim}-dim; build the cache with this model"
         )
-    accelerator = Accelerator(mixed_precision="bf16" if torch.cuda.is_available() else "no")
+    accelerator = Accelerator()
+    # Autocast by hand rather than Accelerator(mixed_precision=...): accelerate fixes that
+    # setting once per process, so a notebook could not train twice in different precisions.
+    use_bf16 = config.mixed_precision == "bf16" or (
+        config.mixed_precision == "auto" and has_fast_bf16(accelerator.device))
     if config.batch_size % accelerator.num_processes:
         raise ValueError(f"batch_size {config.batch_size} does not split over {accelerator.num_processes} processes")
     out_dir = Path(out_dir)
@@ -210,7 +220,7 @@ def train(model, features: FeatureCache, config: TrainConfig, out_dir: str | Pat
     while state.step < config.steps:
         share = batch_indices(state.step, len(features), config)[accelerator.process_index :: accelerator.num_processes]
         batch = make_batch([features[i] for i in share], model.tokenizer, model.config.prompt, model.config.audio_downsample_rate)
-        with accelerator.autocast():
+        with torch.autocast(accelerator.device.type, dtype=torch.bfloat16, enabled=use_bf16):
             loss = projector_loss(projector, llm, batch.to(accelerator.device))
         accelerator.backward(loss)
         accelerator.clip_grad_norm_(projector.parameters(), config.grad_clip)
@@ -229,6 +239,7 @@ def train(model, features: FeatureCache, config: TrainConfig, out_dir: str | Pat
     bar.close()
 
     model.audio_projector = accelerator.unwrap_model(projector).eval()
+    model.projector_source = str(out_dir / PROJECTOR_FILE)
     if accelerator.is_main_process:
         model.save_pretrained(out_dir)
         atomic_write_bytes(out_dir / HISTORY_FILE, json.dumps(state.history).encode())

@@ -1,0 +1,68 @@
+"""Make a trained run the embedded preset's shipped projector (maintainers only).
+
+    python .ci/ship_projector.py RUN_DIR --command "tiny-audio train ..." --data "..." --train-minutes M
+
+Copies RUN_DIR/model.safetensors to tiny_audio/presets/embedded.safetensors and writes
+tiny_audio/presets/embedded.training.json: how it was trained (the command, the data, the
+steps and final loss from RUN_DIR/history.json, the time) and the WER it measures now on
+the bundled LibriVox clips and the bundled held-out synthetic sentences, with the course's
+own WER code. Both files are written to a temporary name and renamed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from tiny_audio.cache import atomic_write_bytes
+from tiny_audio.config import PRESET_DIR
+from tiny_audio.evaluation import evaluate, librivox_items, synthetic_items
+from tiny_audio.model import PROJECTOR_FILE, ASRModel
+from tiny_audio.reference import WhisperTranscriber
+from tiny_audio.training import HISTORY_FILE
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("run", type=Path, help="a finished `tiny-audio train` run folder")
+    parser.add_argument("--command", required=True, help="the exact commands that made the run")
+    parser.add_argument("--data", required=True, help="what it was trained on")
+    parser.add_argument("--train-minutes", type=float, required=True, help="wall time of the training run")
+    args = parser.parse_args()
+
+    history = json.loads((args.run / HISTORY_FILE).read_text())
+    model = ASRModel.from_pretrained(args.run, device="cpu")
+    started = time.perf_counter()
+    test_sets = {"librivox": librivox_items(), "synthetic test": synthetic_items("test")}
+    results = {name: evaluate(model.transcribe, items) for name, items in test_sets.items()}
+    eval_seconds = time.perf_counter() - started
+    whisper = WhisperTranscriber(model.config.audio_model_id, device="cpu")
+    reference = {name: evaluate(whisper.transcribe, items) for name, items in test_sets.items()}
+    for name in test_sets:
+        print(f"{name}: WER {results[name].wer:.1%} (Whisper's own decoder: {reference[name].wer:.1%})")
+    record = {
+        "command": args.command,
+        "data": args.data,
+        "steps": len(history),
+        "final_loss_mean_of_last_100": round(sum(h["loss"] for h in history[-100:]) / len(history[-100:]), 3),
+        "train_minutes": args.train_minutes,
+        "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads, torch {torch.__version__}",
+        "wer": {name: round(result.wer, 4) for name, result in results.items()},
+        "eval_command": "tiny-audio eval --data librivox; tiny-audio eval --data synthetic",
+        "eval_seconds": round(eval_seconds, 1),
+        "whisper_own_decoder_wer": {name: round(result.wer, 4) for name, result in reference.items()},
+    }
+    atomic_write_bytes(PRESET_DIR / "embedded.safetensors", (args.run / PROJECTOR_FILE).read_bytes())
+    atomic_write_bytes(PRESET_DIR / "embedded.training.json", (json.dumps(record, indent=1) + "\n").encode())
+    print(json.dumps(record, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
