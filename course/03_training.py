@@ -17,10 +17,11 @@
 # **Goal:** teach the projector to speak the language model's language, and see the
 # recognizer go from nonsense to transcripts.
 #
-# In lesson 2 every stage ran, but the projector held random numbers, so the LLM could not
-# read what the encoder heard. This lesson trains it. By the end you will be able to say:
+# In lesson 1 you met two projectors: a random one, which leaves the LLM unable to read what
+# the encoder heard, and the one shipped with the package. This lesson shows how a projector
+# is trained, and trains one. By the end you will be able to say:
 #
-# - why we train only **1.5 million** of the recognizer's 212 million parameters (and only
+# - why we train only **1.5 million** of the recognizer's 157 million parameters (and only
 #   23 million of the seed model's 8.3 billion), and what that saves;
 # - what a training example looks like, and which of its positions the **loss** counts;
 # - what a training step does, having watched the loss fall in a one-minute run;
@@ -61,7 +62,7 @@ torch.manual_seed(0)
 # ## 1. Why train only the projector?
 #
 # We load the embedded recognizer with a **fresh** projector — the seeded random one you
-# met in lessons 1 and 2 — because we are about to train it ourselves. Next to it, the seed
+# met in lesson 1 — because we are about to train it ourselves. Next to it, the seed
 # architecture (Whisper large-v3 + Qwen2-7B), built on PyTorch's `meta` device: the shapes
 # exist, but no memory is spent on weights, so we can count its parameters on any laptop.
 
@@ -212,8 +213,8 @@ plt.show()
 
 # %% [markdown]
 # The loss falls — the projector is learning *something*. In a run this short it is mostly
-# learning what the answers look like (short English sentences, then end of turn), not yet
-# how to read the audio: 32 clips and 40 steps are a demonstration, not a recipe. The
+# learning which words such answers tend to use, not yet how to read the audio (section 4
+# shows what it writes): 32 clips and 40 steps are a demonstration, not a recipe. The
 # shipped projector saw 2000 sentences, in 3000 steps of 8.
 
 # %% [markdown]
