@@ -22,11 +22,11 @@ from accelerate import PartialState
 from . import doctor
 from .cache import atomic_write_bytes, is_complete
 from .clips import load_clips
-from .config import PRESET_DIR, PRESETS, choose_preset
+from .config import PRESETS, choose_preset
 from .device import choose_device
 from .evaluation import evaluate, librivox_items, manifest_items, synthetic_items
 from .features import FeatureCache
-from .model import ASRModel, shipped_training_record
+from .model import ASRModel, shipped_projector_file, shipped_training_record
 from .sampling import SAMPLE_RATE, load_audio
 from .training import TrainConfig, train
 
@@ -44,7 +44,7 @@ def _quality_note(model: ASRModel) -> str | None:
     if not model.is_trained:
         return UNTRAINED_NOTE
     for preset in PRESETS:
-        if model.projector_source == str(PRESET_DIR / f"{preset}.safetensors"):
+        if model.projector_source == str(shipped_projector_file(preset)):
             wer = shipped_training_record(preset)["wer"]["librivox"]
             if wer > UNRELIABLE_WER:
                 return (f"note: the shipped {preset} projector is an early one ({wer:.0%} WER on the bundled "

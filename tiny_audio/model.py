@@ -261,10 +261,15 @@ def shipped_training_record(preset: str = "embedded") -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def shipped_projector_file(preset: str) -> Path:
+    """Where the package keeps the trained projector of ``preset`` (it may not ship one)."""
+    return PRESET_DIR / f"{preset}.safetensors"
+
+
 def _projector_checkpoint(name_or_path: str | Path) -> Path | None:
     """The projector weights that belong with a preset or saved folder, if any."""
     if str(name_or_path) in PRESETS:
-        candidate = PRESET_DIR / f"{name_or_path}.safetensors"
+        candidate = shipped_projector_file(str(name_or_path))
     else:
         candidate = Path(name_or_path) / PROJECTOR_FILE
     return candidate if candidate.is_file() else None
