@@ -99,6 +99,7 @@ transformers.logging.disable_progress_bar()
 
 # %%
 # NBVAL_IGNORE_OUTPUT
+# (the report describes your machine: versions, device, threads, cache folder and size)
 print(doctor.report())
 
 # %% [markdown]
@@ -117,6 +118,7 @@ print(doctor.report())
 
 # %%
 # NBVAL_IGNORE_OUTPUT
+# (the device, and with it the preset, depends on whether your machine has a GPU)
 device = choose_device()
 preset = choose_preset(device)
 print(f"device: {device}")

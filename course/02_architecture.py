@@ -114,7 +114,6 @@ Audio(audio, rate=SAMPLE_RATE)
 # seconds). Everything after it keeps using "0880".
 
 # %%
-# NBVAL_IGNORE_OUTPUT
 clip_picker("0880")
 
 # %% [markdown]
@@ -203,7 +202,6 @@ for n_mels, hop in [(80, 160), (128, 160), (40, 320)]:
     print(mel_at(audio, n_mels, hop)[1])
 
 # %%
-# NBVAL_IGNORE_OUTPUT
 mel_explorer(audio)
 
 # %% [markdown]
@@ -332,7 +330,6 @@ for rate in (1, 5, 10):
     print(projector_at_rate(frames, model.config.llm_dim, rate))
 
 # %%
-# NBVAL_IGNORE_OUTPUT
 downsample_slider(frames, model.config.llm_dim, k=k)
 
 # %% [markdown]

@@ -56,7 +56,7 @@ from tiny_audio.plotting import plot_loss_mask, plot_training_history
 from tiny_audio.synth import read_manifest
 from tiny_audio.training import IGNORE_INDEX, TrainConfig, lr_factor, make_batch, projector_loss, train
 
-torch.manual_seed(0)
+_ = torch.manual_seed(0)  # the same random draws every run (the untrained projector's loss)
 
 # %% [markdown]
 # ## 1. Why train only the projector?

@@ -1,7 +1,7 @@
 """The committed lessons: paired, executed without errors, every exercise with a solution.
 
 Whether their outputs still reproduce is checked by nbval, which pytest runs on
-course/*.ipynb (see pyproject.toml).
+course/*.ipynb (see pyproject.toml), and by tests/test_reproducible.py.
 """
 
 from __future__ import annotations

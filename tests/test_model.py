@@ -114,6 +114,24 @@ def test_trace_refuses_more_than_one_window(embedded_model):
         embedded_model.trace(np.zeros(N_SAMPLES + 1, dtype=np.float32))
 
 
+def test_listen_then_write_is_what_trace_does(embedded_model):
+    clip = load_clip("0880")
+    mel, frames = embedded_model.listen(clip.audio)
+    assert mel.shape == (80, N_SAMPLES // 160) and frames.shape == (1, 150, 512)
+    audio_tokens = embedded_model.audio_projector(frames)  # (1, 30, 576)
+    ids, mask, generation = embedded_model.write(audio_tokens, clip.duration)
+    trace = embedded_model.trace(clip.audio)
+    assert generation.text == trace.text and torch.equal(ids, trace.prompt_ids)
+
+
+def test_write_takes_another_prompt_and_checks_it(embedded_model):
+    audio_tokens = embedded_model.audio_projector(embedded_model.listen(load_clip("0880").audio)[1])
+    ids, mask, _ = embedded_model.write(audio_tokens, 3.0, prompt="Repeat after me: <audio>")
+    assert int(mask.sum()) == 30 and "Repeat after me:" in embedded_model.tokenizer.decode(ids[~mask])
+    with pytest.raises(ValueError, match="exactly once"):
+        embedded_model.write(audio_tokens, 3.0, prompt="Transcribe this.")
+
+
 def test_transcribe_goes_window_by_window(embedded_model, monkeypatch):
     clips = [load_clip(i).audio for i in range(5)]
     long_audio = np.concatenate(clips * 2)  # ~49 s: two windows

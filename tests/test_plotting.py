@@ -16,7 +16,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
 from matplotlib.text import Annotation
 
+from tiny_audio.evaluation import ClipResult, Evaluation
 from tiny_audio.plotting import (
+    plot_alignment,
     plot_encoder_frames,
     plot_frame_stacking,
     plot_loss_mask,
@@ -27,6 +29,8 @@ from tiny_audio.plotting import (
     plot_trace,
     plot_training_history,
     plot_waveform,
+    plot_wer_by_clip,
+    plot_wer_vs_snr,
 )
 from tiny_audio.trace import Trace
 
@@ -347,3 +351,40 @@ def test_plot_training_history_draws_loss_mean_and_learning_rate():
     assert ax.get_title() == "training: loss 4.88 -> 3.13 over 200 steps"  # means of the first and last 25
     with pytest.raises(ValueError, match="history is empty"):
         plot_training_history([])
+
+
+def test_plot_alignment_draws_each_edit_and_titles_the_wer():
+    ax = plot_alignment("the cat sat on the mat", "The cat sat on a mat today.")
+    texts = [t.get_text() for t in ax.texts]
+    assert texts.count("—") == 1  # the insertion has no reference word
+    assert "today" in texts and "a" in texts
+    assert ax.get_title() == "WER = 2 errors / 6 reference words = 33%"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["correct: 5", "substitution: 1", "deletion: 0", "insertion: 1"]
+    plt.close("all")
+
+
+def _evaluation(wers: list[float], seconds: list[float]) -> Evaluation:
+    clips = [ClipResult(f"c{i}", "red green blue", "x", w, s) for i, (w, s) in enumerate(zip(wers, seconds))]
+    return Evaluation(clips, float(np.mean(wers)))
+
+
+def test_plot_wer_by_clip_one_point_per_clip_and_system():
+    _, ax = plt.subplots()
+    evaluations = {"a": _evaluation([0.5, 1.0], [1.0, 3.0]), "b": _evaluation([0.0], [2.0])}
+    plot_wer_by_clip(evaluations, by="words_per_second", ax=ax)
+    offsets = [c.get_offsets() for c in ax.collections]
+    np.testing.assert_allclose(offsets[0], [[3.0, 50.0], [1.0, 100.0]])  # 3 words in 1 s and in 3 s
+    assert len(offsets[1]) == 1 and ax.get_xlabel() == "speaking rate (words/s)"
+    with pytest.raises(ValueError, match="not a per-clip measure"):
+        plot_wer_by_clip({"a": _evaluation([0.5], [1.0])}, by="loudness")
+    plt.close("all")
+
+
+def test_plot_wer_vs_snr_labels_clean_and_checks_lengths():
+    ax = plot_wer_vs_snr([float("inf"), 10, 0], {"a": [0.1, 0.2, 0.5]})
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["clean", "10 dB", "0 dB"]
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [10, 20, 50])
+    with pytest.raises(ValueError, match="one WER per noise level"):
+        plot_wer_vs_snr([10, 0], {"a": [0.1]})
+    plt.close("all")

@@ -6,6 +6,7 @@
     tiny-audio train DATA --out RUN [--steps N] [--batch-size B] ...
     tiny-audio eval [--model M] [--data DIR] [--out results.json]
     tiny-audio doctor [--prepare]
+    tiny-audio demo [--model M] [--port P]
 
 Errors print one line (``error: ...``) and exit with status 2.
 """
@@ -135,6 +136,20 @@ def _eval(args: argparse.Namespace) -> None:
         atomic_write_bytes(Path(args.out), json.dumps(record, indent=1).encode())
 
 
+def _demo(args: argparse.Namespace) -> None:
+    from .demo import build_demo, serve  # imported here: gradio is the optional [demo] extra
+
+    name = args.model or choose_preset(choose_device())
+    model = ASRModel.from_pretrained(name)
+    note = _quality_note(model)
+    if note is not None:
+        print(note, file=sys.stderr)
+    app = build_demo(model, title=f"tiny-audio: {name}", note=note)
+    url = serve(app, args.port)
+    print(f"demo of {name} on {url} (Ctrl-C to stop)", flush=True)
+    app.block_thread()
+
+
 def _doctor(args: argparse.Namespace) -> None:
     if args.prepare:
         doctor.prepare()
@@ -191,6 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", help="cpu, cuda, ...; default: cuda when available")
     p.add_argument("--out", help="write per-clip references, hypotheses and WER to this JSON file")
     p.set_defaults(run=_eval)
+
+    p = sub.add_parser("demo", help="a browser demo on this machine: record or upload speech, see transcript and shapes")
+    p.add_argument("--model", help=f"preset ({', '.join(PRESETS)}) or saved folder; default: chosen for this machine")
+    p.add_argument("--port", type=int, default=7860, help="serve on http://127.0.0.1:PORT (default: 7860; 0: any free port)")
+    p.set_defaults(run=_demo)
 
     p = sub.add_parser("doctor", help="hardware, which presets can load, what is cached")
     p.add_argument("--prepare", action="store_true", help="first convert the packaged embedded weights into the cache")

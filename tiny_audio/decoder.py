@@ -93,6 +93,11 @@ def merge_audio(
             f"the prompt has {n_slots} audio slots but the projector made {n_audio} vectors; "
             "build the prompt with build_prompt(tokenizer, projector.output_length(n_frames))"
         )
+    if audio_embeds.shape[-1] != embed_tokens.embedding_dim:
+        raise ValueError(
+            f"the audio embeddings are {audio_embeds.shape[-1]}-dim but this LLM's are "
+            f"{embed_tokens.embedding_dim}-dim; build the projector with llm_dim={embed_tokens.embedding_dim}"
+        )
     # Placeholder ids may be outside the embedding table; look up id 0 there instead.
     text_embeds = embed_tokens(input_ids.masked_fill(audio_mask, 0))  # (B, T, D)
     return text_embeds.masked_scatter(

@@ -22,10 +22,11 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, WhisperModel
+from transformers.utils import cached_file
 
 from . import weights
 from .config import PRESET_DIR, PRESETS, ASRConfig
-from .decoder import add_audio_token, build_prompt, embedding_rms, generate, merge_audio
+from .decoder import Generation, add_audio_token, build_prompt, embedding_rms, generate, merge_audio
 from .device import choose_device, choose_dtype
 from .encoder import build_whisper, encode, freeze, n_encoder_frames
 from .log_mel import N_SAMPLES, log_mel_spectrogram, n_mel_frames
@@ -36,6 +37,11 @@ from .trace import Trace
 PROJECTOR_FILE = "model.safetensors"  # save_pretrained's file name; holds the projector only
 MAX_TOKENS_PER_SECOND = 6  # fast speech is ~4 LLM tokens/s; the margin stops runaway output
 PROJECTOR_SEED = 0  # a fresh projector is initialised the same way every run
+# Keywords of from_pretrained that say where a hub id's files are (passed on to the download).
+HUB_KWARGS = frozenset({"revision", "token", "cache_dir", "local_files_only", "force_download", "proxies"})
+# Keywords that transformers' AutoModel and pipeline() add to every call; they concern remote
+# code and adapters, which this model does not use, so they are accepted and ignored.
+_AUTO_CLASS_KWARGS = frozenset({"_from_auto", "_from_pipeline", "trust_remote_code", "code_revision", "adapter_kwargs"})
 
 
 class ASRModel(PreTrainedModel):
@@ -79,23 +85,41 @@ class ASRModel(PreTrainedModel):
         cls,
         name_or_path: str | Path = "embedded",
         *,
+        config: ASRConfig | None = None,
         device: str | torch.device | None = None,
         dtype: torch.dtype | str | None = None,
         fresh_projector: bool = False,
+        **kwargs,
     ) -> ASRModel:
         """Build the model with real encoder and LLM weights, and the projector if saved.
+
+        Also what ``AutoModel.from_pretrained(folder)`` and ``transformers.pipeline`` call
+        (after ``import tiny_audio`` registers the model; see ``tiny_audio.hub``).
 
         Args:
             name_or_path: a preset (``"embedded"``, ``"seed"``), a folder written by
                 ``save_pretrained``, or a hub id.
+            config: the config to build, when already loaded (default: read from
+                ``name_or_path``).
             device: default ``cuda`` when available, else ``cpu``.
-            dtype: default bf16 on GPU, float32 on CPU (the projector stays float32).
+            dtype: default (also for ``"auto"``) bf16 on GPU, float32 on CPU (the
+                projector stays float32).
             fresh_projector: start from the seeded random projector even where trained
                 weights exist (to train your own).
+            kwargs: where to find a hub id's files (``revision``, ``token``, ``cache_dir``,
+                ``local_files_only``, ``force_download``, ``proxies``), and the bookkeeping
+                keywords the Auto classes and ``pipeline`` add, which do not apply here.
         """
-        config = ASRConfig.from_pretrained(name_or_path)
+        unknown = sorted(kwargs.keys() - HUB_KWARGS - _AUTO_CLASS_KWARGS)
+        if unknown:
+            raise TypeError(
+                f"ASRModel.from_pretrained() got unexpected keyword arguments {unknown}; it takes config, "
+                f"device, dtype, fresh_projector and {', '.join(sorted(HUB_KWARGS))}"
+            )
+        hub = {k: v for k, v in kwargs.items() if k in HUB_KWARGS}
+        config = config if config is not None else ASRConfig.from_pretrained(name_or_path, **hub)
         device = choose_device(device)
-        dtype = choose_dtype(device, dtype)
+        dtype = choose_dtype(device, None if dtype == "auto" else dtype)
         with torch.device("meta"):  # architecture only: the parts are replaced below
             model = cls(config)
         model.audio_encoder = freeze(
@@ -108,7 +132,7 @@ class ASRModel(PreTrainedModel):
         add_audio_token(model.tokenizer)
         model._check_loaded_dims()
         model.audio_projector = model.new_projector()
-        checkpoint = None if fresh_projector else _projector_checkpoint(name_or_path)
+        checkpoint = None if fresh_projector else _projector_checkpoint(name_or_path, **hub)
         if checkpoint is not None:
             model.load_projector(checkpoint)
         return model.eval()
@@ -188,6 +212,54 @@ class ASRModel(PreTrainedModel):
         return self.projector_source is not None
 
     @torch.no_grad()
+    def listen(self, samples: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """Stages 2-3: the log-mel spectrogram of at most 30 s of 16 kHz ``samples`` and the
+        encoder frames that hold audio: ``(n_mels, 3000)`` and ``(1, n_frames, encoder_dim)``
+        (float32, on the model's device)."""
+        if len(samples) > N_SAMPLES:
+            raise ValueError(
+                f"one 30 s window at a time, got {len(samples) / SAMPLE_RATE:.1f} s; "
+                "use transcribe() for longer audio, which goes window by window"
+            )
+        device = self.audio_projector.proj.weight.device
+        mel = log_mel_spectrogram(torch.from_numpy(samples), self.config.n_mels, device=device)  # (M, 3000)
+        frames = encode(self.audio_encoder, mel[None], n_encoder_frames(len(samples)))  # (1, T, D_enc)
+        return mel, frames.float()
+
+    @torch.no_grad()
+    def write(
+        self, audio_embeddings: torch.Tensor, seconds: float, prompt: str | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, Generation]:
+        """Stage 5: the LLM reads the projected audio inside the prompt and writes.
+
+        Args:
+            audio_embeddings: the projector's output, ``(1, n_audio_tokens, llm_dim)``.
+            seconds: the audio's length, which bounds how many tokens may be written.
+            prompt: the user message around ``<audio>``; default: the config's, the one
+                the projector was trained with.
+
+        Returns:
+            the prompt's ids ``(n_prompt,)``, its audio mask ``(n_prompt,)``, and the generation.
+        """
+        input_ids, audio_mask = build_prompt(
+            self.tokenizer, audio_embeddings.shape[1], self.config.prompt if prompt is None else prompt
+        )
+        device = audio_embeddings.device
+        inputs_embeds = merge_audio(
+            self.text_decoder.get_input_embeddings(),
+            input_ids[None].to(device),
+            audio_mask[None].to(device),
+            audio_embeddings,
+        )  # (1, n_prompt, D_llm)
+        generation = generate(
+            self.text_decoder,
+            self.tokenizer,
+            inputs_embeds,
+            max_new_tokens=8 + math.ceil(MAX_TOKENS_PER_SECOND * seconds),
+        )
+        return input_ids, audio_mask, generation
+
+    @torch.no_grad()
     def trace(
         self, audio: str | Path | np.ndarray | torch.Tensor, sample_rate: int | None = None
     ) -> Trace:
@@ -200,30 +272,9 @@ class ASRModel(PreTrainedModel):
         if self.tokenizer is None:
             raise ValueError("this model has no weights loaded; use ASRModel.from_pretrained(...)")
         samples = load_audio(audio, sample_rate)
-        if len(samples) > N_SAMPLES:
-            raise ValueError(
-                f"trace() takes one 30 s window, got {len(samples) / SAMPLE_RATE:.1f} s; "
-                "use transcribe() for longer audio, which goes window by window"
-            )
-        device = self.audio_projector.proj.weight.device
-        mel = log_mel_spectrogram(torch.from_numpy(samples), self.config.n_mels, device=device)  # (M, 3000)
-        frames = encode(self.audio_encoder, mel[None], n_encoder_frames(len(samples)))  # (1, T, D_enc)
-        frames = frames.float()
+        mel, frames = self.listen(samples)
         projected = self.audio_projector(frames)  # (1, T/k, D_llm)
-        input_ids, audio_mask = build_prompt(self.tokenizer, projected.shape[1], self.config.prompt)
-        inputs_embeds = merge_audio(
-            self.text_decoder.get_input_embeddings(),
-            input_ids[None].to(device),
-            audio_mask[None].to(device),
-            projected,
-        )  # (1, n_prompt, D_llm)
-        seconds = len(samples) / SAMPLE_RATE
-        generation = generate(
-            self.text_decoder,
-            self.tokenizer,
-            inputs_embeds,
-            max_new_tokens=8 + math.ceil(MAX_TOKENS_PER_SECOND * seconds),
-        )
+        input_ids, audio_mask, generation = self.write(projected, len(samples) / SAMPLE_RATE)
         return Trace(
             audio=samples,
             sample_rate=SAMPLE_RATE,
@@ -266,10 +317,11 @@ def shipped_projector_file(preset: str) -> Path:
     return PRESET_DIR / f"{preset}.safetensors"
 
 
-def _projector_checkpoint(name_or_path: str | Path) -> Path | None:
-    """The projector weights that belong with a preset or saved folder, if any."""
+def _projector_checkpoint(name_or_path: str | Path, **hub) -> Path | None:
+    """The projector weights that belong with a preset, a saved folder or a hub id, if any
+    (a hub id's file is downloaded into the Hugging Face cache; ``hub``: ``HUB_KWARGS``)."""
     if str(name_or_path) in PRESETS:
         candidate = shipped_projector_file(str(name_or_path))
-    else:
-        candidate = Path(name_or_path) / PROJECTOR_FILE
-    return candidate if candidate.is_file() else None
+        return candidate if candidate.is_file() else None
+    found = cached_file(name_or_path, PROJECTOR_FILE, _raise_exceptions_for_missing_entries=False, **hub)
+    return None if found is None else Path(found)

@@ -12,6 +12,10 @@ whole pass at once (``plot_pipeline``, ``plot_trace``).
 
 Used in Lesson 3 (training the projector): which positions the loss counts
 (``plot_loss_mask``) and how a run went (``plot_training_history``).
+
+Used in Lesson 4 (evaluation): the word alignment behind a WER (``plot_alignment``), and
+where a recognizer fails — per-clip WER against length or speaking rate
+(``plot_wer_by_clip``) and WER as noise rises (``plot_wer_vs_snr``).
 """
 
 from __future__ import annotations
@@ -38,9 +42,11 @@ from .trace import Trace
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
 
+    from .evaluation import Evaluation
     from .training import Batch
 
 __all__ = [
+    "plot_alignment",
     "plot_encoder_frames",
     "plot_frame_stacking",
     "plot_loss_mask",
@@ -51,6 +57,8 @@ __all__ = [
     "plot_token_probs",
     "plot_trace",
     "plot_waveform",
+    "plot_wer_by_clip",
+    "plot_wer_vs_snr",
 ]
 
 _FROZEN_COLOUR = "#dbe4ee"  # pale blue-grey: weights that never change
@@ -683,4 +691,109 @@ def plot_training_history(history: Sequence[dict], *, ax: Axes | None = None, sm
     lr_ax.ticklabel_format(axis="y", style="sci", scilimits=(0, 0))
     ax.legend(loc="upper right", fontsize="small")
     ax.set_title(f"training: loss {mean[0]:.2f} -> {mean[-1]:.2f} over {len(loss)} steps")
+    return ax
+
+
+_ALIGNMENT_COLOURS = {  # op -> (colour, legend label)
+    "equal": ("0.88", "correct"),
+    "substitute": ("tab:orange", "substitution"),
+    "delete": ("tab:red", "deletion"),
+    "insert": ("tab:blue", "insertion"),
+}
+
+
+def plot_alignment(reference: str, hypothesis: str, *, ax: Axes | None = None) -> Axes:
+    """Draw the word alignment behind a WER: reference words on the top row, the
+    hypothesis below, one column per edit step, coloured by what happened to the word.
+
+    Used in Lesson 4 (evaluation).
+
+    Args:
+        reference: what was said.
+        hypothesis: what the recognizer wrote (both are normalized first).
+        ax: axes to draw into; a new figure when None.
+
+    Returns:
+        The axes drawn into.
+    """
+    from .evaluation import align  # imported here: evaluation pulls in jiwer and the normalizer
+
+    steps = align(reference, hypothesis)
+    ax = _axes(ax, figsize=(min(max(6.0, 1.1 * len(steps) + 1), 18.0), 2.4))
+    for i, step in enumerate(steps):
+        colour = _ALIGNMENT_COLOURS[step.op][0]
+        for row, word in ((1, step.ref), (0, step.hyp)):
+            ax.add_patch(Rectangle((i, row), 0.94, 0.86, facecolor=colour if word else "white",
+                                   edgecolor=colour, linewidth=1.5))
+            ax.text(i + 0.47, row + 0.43, word or "—", ha="center", va="center", fontsize=9,
+                    color="white" if word and step.op != "equal" else "black")
+    ax.set_xlim(0, len(steps))
+    ax.set_ylim(0, 1.9)
+    ax.set_xticks([])
+    ax.set_yticks([0.43, 1.43], ["hypothesis", "reference"])
+    for side in ("top", "right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
+    counts = {op: sum(step.op == op for step in steps) for op in _ALIGNMENT_COLOURS}
+    n_ref = sum(step.ref is not None for step in steps)
+    handles = [Patch(color=c, label=f"{label}: {counts[op]}") for op, (c, label) in _ALIGNMENT_COLOURS.items()]
+    ax.legend(handles=handles, ncols=4, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize="small")
+    errors = counts["substitute"] + counts["delete"] + counts["insert"]
+    ax.set_title(f"WER = {errors} errors / {n_ref} reference words = {errors / n_ref:.0%}", pad=22)
+    return ax
+
+
+def plot_wer_by_clip(evaluations: dict[str, Evaluation], by: str = "seconds", *, ax: Axes | None = None) -> Axes:
+    """Scatter every clip's WER against its length or speaking rate, one colour per system.
+
+    Used in Lesson 4 (evaluation).
+
+    Args:
+        evaluations: system name -> its ``Evaluation`` (from ``tiny_audio.evaluation.evaluate``).
+        by: ``"seconds"`` (clip length) or ``"words_per_second"`` (speaking rate).
+        ax: axes to draw into; a new figure when None.
+
+    Returns:
+        The axes drawn into.
+    """
+    labels = {"seconds": "clip length (s)", "words_per_second": "speaking rate (words/s)"}
+    if by not in labels:
+        raise ValueError(f"by={by!r} is not a per-clip measure; pass one of {sorted(labels)}")
+    ax = _axes(ax, figsize=(7.0, 3.6))
+    for name, evaluation in evaluations.items():
+        x = [getattr(clip, by) for clip in evaluation.clips]
+        wers = [100 * clip.wer for clip in evaluation.clips]
+        ax.scatter(x, wers, alpha=0.7, label=f"{name} ({evaluation.wer:.0%} overall)")
+    ax.set_xlabel(labels[by])
+    ax.set_ylabel("WER of the clip (%)")
+    ax.legend(fontsize="small")
+    ax.set_title(f"per-clip WER against {labels[by].split(' (')[0]}")
+    return ax
+
+
+def plot_wer_vs_snr(snrs_db: Sequence[float], wers: dict[str, Sequence[float]], *, ax: Axes | None = None) -> Axes:
+    """Draw each system's WER as background noise rises (the signal-to-noise ratio falls).
+
+    Used in Lesson 4 (evaluation).
+
+    Args:
+        snrs_db: the noise levels measured, in dB of speech over noise; ``inf`` for the clean audio.
+        wers: system name -> its corpus WER at each of ``snrs_db`` (fractions).
+        ax: axes to draw into; a new figure when None.
+
+    Returns:
+        The axes drawn into.
+    """
+    bad = [name for name, values in wers.items() if len(values) != len(snrs_db)]
+    if bad:
+        raise ValueError(f"{', '.join(bad)}: need one WER per noise level ({len(snrs_db)})")
+    positions = np.arange(len(snrs_db))  # evenly spaced, so "clean" (inf) fits on the axis
+    ax = _axes(ax, figsize=(7.0, 3.6))
+    for name, values in wers.items():
+        ax.plot(positions, 100 * np.asarray(values), marker="o", label=name)
+    ax.set_xticks(positions, ["clean" if np.isinf(snr) else f"{snr:g} dB" for snr in snrs_db])
+    ax.set_xlabel("signal-to-noise ratio (louder noise to the right)")
+    ax.set_ylabel("WER (%)")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize="small")
+    ax.set_title("WER as background noise rises")
     return ax

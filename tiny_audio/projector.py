@@ -84,6 +84,7 @@ class AudioProjector(nn.Module):
 
     def __init__(self, encoder_dim: int, llm_dim: int, downsample_rate: int, output_rms: float = 1.0) -> None:
         super().__init__()
+        self.encoder_dim = encoder_dim
         self.downsample_rate = downsample_rate
         stacked_dim = encoder_dim * downsample_rate
         # RMSNorm before: stacked Whisper frames have a few very large channels; normalising
@@ -95,6 +96,11 @@ class AudioProjector(nn.Module):
 
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
         """``(batch, n_frames, encoder_dim)`` -> ``(batch, ceil(n_frames / k), llm_dim)``."""
+        if frames.shape[-1] != self.encoder_dim:
+            raise ValueError(
+                f"this projector takes {self.encoder_dim}-dim encoder frames, got shape {tuple(frames.shape)}; "
+                "pass the output of the encoder it was built for (its config's encoder_dim)"
+            )
         stacked = stack_frames(frames, self.downsample_rate)  # (B, T/k, k*D_enc)
         return self.ln_post(self.proj(self.ln_pre(stacked)))  # (B, T/k, D_llm)
 

@@ -102,16 +102,29 @@ def mel_at(audio: np.ndarray, n_mels: int, hop_length: int) -> tuple[torch.Tenso
 
 
 def _redraw(output, *items) -> None:
-    """Replace what an ``ipywidgets.Output`` shows; figures are closed once shown."""
-    import matplotlib.pyplot as plt
-    from IPython.display import display
+    """Replace what an ``ipywidgets.Output`` shows with ``items``, formatted here in the kernel.
 
-    with output:
-        output.clear_output(wait=True)
-        for item in items:
-            display(item)
-            if isinstance(item, plt.Figure):
-                plt.close(item)
+    The outputs are set on the widget's model, not captured with ``with output:`` (which
+    needs a frontend to route them), so a widget shows the same in JupyterLab, under
+    nbclient and under nbval. Figures are closed first: after every widget message the
+    kernel shows and closes all open pyplot figures (matplotlib-inline's post_execute hook),
+    with ipykernel's subshells possibly on another thread while this one draws; a figure
+    drawn by two threads at once comes out blank.
+    """
+    import matplotlib.pyplot as plt
+    from IPython import get_ipython
+    from IPython.core.formatters import DisplayFormatter
+
+    for item in items:
+        if isinstance(item, plt.Figure):
+            plt.close(item)
+    shell = get_ipython()
+    formatter = shell.display_formatter if shell is not None else DisplayFormatter()  # no IPython: the tests
+    outputs = []
+    for item in items:
+        data, metadata = formatter.format(item)
+        outputs.append({"output_type": "display_data", "data": data, "metadata": metadata})
+    output.outputs = tuple(outputs)  # one update: the old view is replaced, never blank
 
 
 def clip_picker(default: str = "0880"):

