@@ -38,7 +38,7 @@ def test_num_beams_must_be_positive():
 
 
 def test_faster_whisper_runs_the_same_packaged_weights():
-    pytest.importorskip("faster_whisper", reason="faster-whisper is not installed (it comes with tiny-audio[dev])")
+    pytest.importorskip("faster_whisper", reason="faster-whisper is not installed (it comes with tiny-audio[course])")
     folder = faster_whisper_folder()
     assert is_complete(folder) and sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
         "config.json", "model.bin", "tokenizer.json", "vocabulary.json"
