@@ -54,16 +54,25 @@ def _quality_note(model: ASRModel) -> str | None:
     return None
 
 
+def _load_model(
+    model: str | None, device: str | None = None, dtype: str | None = None
+) -> tuple[str, ASRModel, str | None]:
+    """The model a command runs (``--model``, else the preset for this machine), with its
+    quality note, which is also printed to stderr: ``(name, model, note or None)``."""
+    device = choose_device(device)
+    name = model or choose_preset(device)
+    loaded = ASRModel.from_pretrained(name, device=device, dtype=dtype)
+    if (note := _quality_note(loaded)) is not None:
+        print(note, file=sys.stderr)
+    return name, loaded, note
+
+
 def _transcribe(args: argparse.Namespace) -> None:
     paths = [Path(p) for p in args.files] + ([c.path for c in load_clips()] if args.bundled else [])
     if not paths:
         raise ValueError("no audio given; pass one or more files, or --bundled for the bundled clips")
     audio = [load_audio(p) for p in paths]  # read everything first: a bad file fails before loading the model
-    device = choose_device(args.device)
-    name = args.model or choose_preset(device)
-    model = ASRModel.from_pretrained(name, device=device, dtype=args.dtype)
-    if (note := _quality_note(model)) is not None:
-        print(note, file=sys.stderr)
+    name, model, _ = _load_model(args.model, args.device, args.dtype)
     for path, samples in zip(paths, audio):
         text = model.transcribe(samples)
         if args.json:
@@ -122,11 +131,7 @@ def _eval(args: argparse.Namespace) -> None:
         items = synthetic_items("test")
     else:
         items = manifest_items(args.data)
-    device = choose_device(args.device)
-    name = args.model or choose_preset(device)
-    model = ASRModel.from_pretrained(name, device=device)
-    if (note := _quality_note(model)) is not None:
-        print(note, file=sys.stderr)
+    name, model, _ = _load_model(args.model, args.device)
     result = evaluate(model.transcribe, items)
     for clip in result.clips:
         print(f"{clip.wer:6.1%}  {clip.name}: {clip.hypothesis!r}")
@@ -139,11 +144,7 @@ def _eval(args: argparse.Namespace) -> None:
 def _demo(args: argparse.Namespace) -> None:
     from .demo import build_demo, serve  # imported here: gradio is the optional [demo] extra
 
-    name = args.model or choose_preset(choose_device())
-    model = ASRModel.from_pretrained(name)
-    note = _quality_note(model)
-    if note is not None:
-        print(note, file=sys.stderr)
+    name, model, note = _load_model(args.model)
     app = build_demo(model, title=f"tiny-audio: {name}", note=note)
     url = serve(app, args.port)
     print(f"demo of {name} on {url} (Ctrl-C to stop)", flush=True)

@@ -36,9 +36,7 @@ class WhisperTranscriber:
     def __init__(
         self, model_id: str = "openai/whisper-base", device: str | torch.device | None = None, num_beams: int = 1
     ) -> None:
-        if not isinstance(num_beams, int) or num_beams < 1:
-            raise ValueError(f"num_beams must be a positive integer (1 = greedy), got {num_beams!r}")
-        self.num_beams = num_beams
+        self.num_beams = _checked_beams(num_beams)
         self.device = choose_device(device)
         self.processor = weights.load(WhisperProcessor.from_pretrained, model_id)
         self.model = weights.load(WhisperForConditionalGeneration.from_pretrained, model_id).to(self.device).eval()
@@ -86,9 +84,7 @@ class FasterWhisperTranscriber:
             from faster_whisper import WhisperModel
         except ImportError:
             raise ImportError("faster-whisper is not installed; pip install faster-whisper") from None
-        if not isinstance(num_beams, int) or num_beams < 1:
-            raise ValueError(f"num_beams must be a positive integer (1 = greedy), got {num_beams!r}")
-        self.num_beams = num_beams
+        self.num_beams = _checked_beams(num_beams)
         self.model = WhisperModel(
             str(faster_whisper_folder()), device="cpu", compute_type=compute_type, cpu_threads=cpu_threads
         )
@@ -104,3 +100,10 @@ class FasterWhisperTranscriber:
             without_timestamps=True,
         )
         return " ".join(segment.text.strip() for segment in segments).strip()
+
+
+def _checked_beams(num_beams: int) -> int:
+    """``num_beams`` if it is a positive integer (1 = greedy), else a one-line error."""
+    if not isinstance(num_beams, int) or num_beams < 1:
+        raise ValueError(f"num_beams must be a positive integer (1 = greedy), got {num_beams!r}")
+    return num_beams
