@@ -122,3 +122,22 @@ def test_eval_warns_when_the_shipped_projector_is_weak(capsys, monkeypatch):
     assert "is an early one" in cli._quality_note(model)
     monkeypatch.setattr(cli, "UNRELIABLE_WER", wer + 0.01)
     assert cli._quality_note(model) is None
+
+
+@pytest.mark.slow
+def test_transcribe_in_batches_and_with_the_fast_settings(capsys, embedded_model):
+    clips = sorted((REPO / "tiny_audio" / "data" / "librivox").glob("*.wav"))[:3]
+    assert main(["transcribe", *map(str, clips), "--json", "--device", "cpu", "--batch-size", "2"]) == 0
+    texts = [json.loads(line)["text"] for line in capsys.readouterr().out.splitlines()]
+    assert texts == embedded_model.transcribe([str(c) for c in clips])  # in order, as one at a time
+    args = ["transcribe", *map(str, clips), "--json", "--device", "cpu", "--dtype", "bfloat16", "--encoder-padding", "5"]
+    assert main(args) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3
+
+
+@pytest.mark.parametrize("option", [["--batch-size", "0"], ["--encoder-padding", "-2"]])
+def test_bad_speed_options_are_one_line(tmp_path, capsys, option):
+    clip = REPO / "tiny_audio" / "data" / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"
+    assert main(["transcribe", str(clip), "--device", "cpu", *option]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]  # after the model's loading bars, if it got that far
+    assert err.startswith("error:") and option[0].removeprefix("--").replace("-", "_") in err.replace("-", "_")

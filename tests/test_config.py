@@ -88,3 +88,17 @@ def test_model_needs_sub_configs():
 
 def test_cpu_machines_default_to_the_embedded_preset():
     assert choose_preset(torch.device("cpu")) == "embedded"
+
+
+@pytest.mark.parametrize("padding", [-1.0, "5", True])
+def test_bad_encoder_padding(padding):
+    with pytest.raises(ValueError, match="encoder_padding_seconds must be None"):
+        ASRConfig(encoder_padding_seconds=padding)
+
+
+def test_encoder_padding_is_saved_with_the_config(tmp_path):
+    config = ASRConfig.from_pretrained("embedded")
+    assert config.encoder_padding_seconds is None  # the whole 30 s window, as Whisper was trained
+    config.encoder_padding_seconds = 5.0
+    config.save_pretrained(tmp_path)
+    assert ASRConfig.from_pretrained(tmp_path).encoder_padding_seconds == 5.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tiny_audio.decoder import AUDIO_TOKEN, build_prompt, generate, merge_audio
+from tiny_audio.decoder import AUDIO_TOKEN, PromptPrefix, build_prompt, generate, merge_audio
 
 pytestmark = pytest.mark.slow
 
@@ -56,8 +56,57 @@ def test_generate_answers_a_text_prompt_greedily(parts):
         [{"role": "user", "content": "What is the capital of France?"}], tokenize=False, add_generation_prompt=True
     )
     ids = torch.tensor([tokenizer(text, add_special_tokens=False)["input_ids"]])
-    result = generate(llm, tokenizer, llm.get_input_embeddings()(ids), max_new_tokens=12)
+    [result] = generate(llm, tokenizer, llm.get_input_embeddings()(ids), max_new_tokens=12)
     assert "Paris" in result.text
     assert len(result.tokens) == len(result.token_probs) == len(result.top_tokens)
     assert all(top[0][1] >= top[1][1] for top in result.top_tokens)
     assert torch.allclose(result.token_probs, torch.tensor([top[0][1] for top in result.top_tokens]))
+
+
+def _prompts(llm, tokenizer, questions):
+    """Chat prompts asking ``questions``, embedded: a list of ``(n_prompt, llm_dim)``."""
+    embeds = []
+    for question in questions:
+        text = tokenizer.apply_chat_template([{"role": "user", "content": question}], tokenize=False,
+                                             add_generation_prompt=True)
+        embeds.append(llm.get_input_embeddings()(torch.tensor(tokenizer(text, add_special_tokens=False)["input_ids"])))
+    return embeds
+
+
+QUESTIONS = ["What is the capital of France?", "Name a colour.", "Count from one to five, in words, please."]
+
+
+def test_a_batch_writes_what_each_prompt_writes_alone(parts):
+    llm, tokenizer = parts
+    prompts = _prompts(llm, tokenizer, QUESTIONS)
+    alone = [generate(llm, tokenizer, [p], 20)[0] for p in prompts]
+    together = generate(llm, tokenizer, prompts, [20, 20, 6])  # different lengths, different limits
+    assert [g.text for g in together[:2]] == [g.text for g in alone[:2]]
+    assert torch.equal(together[2].token_ids, alone[2].token_ids[:6])
+    for a, b in zip(alone[:2], together[:2]):
+        assert torch.allclose(a.token_probs, b.token_probs, atol=1e-4)
+
+
+def test_the_shared_prefix_cache_changes_nothing_but_the_work(parts):
+    llm, tokenizer = parts
+    prompts = _prompts(llm, tokenizer, QUESTIONS)
+    shared = 0
+    while all(torch.equal(p[shared], prompts[0][shared]) for p in prompts):
+        shared += 1
+    ids = torch.tensor(tokenizer(tokenizer.apply_chat_template([{"role": "user", "content": "x"}], tokenize=False),
+                                 add_special_tokens=False)["input_ids"][:shared])
+    prefix = PromptPrefix.build(llm, ids)
+    assert prefix.cache.get_seq_length() == shared > 5  # the system prompt and the user turn's start
+    without = generate(llm, tokenizer, prompts, 20)
+    with_prefix = generate(llm, tokenizer, prompts, 20, prefix=prefix)
+    assert [g.text for g in with_prefix] == [g.text for g in without]
+    assert prefix.cache.get_seq_length() == shared  # generation worked on a copy
+    other = _prompts(llm, tokenizer, ["Hi"])[0][shared:]
+    with pytest.raises(ValueError, match="does not begin with the prefix"):
+        generate(llm, tokenizer, [other], 5, prefix=prefix)
+
+
+def test_generate_wants_one_limit_per_prompt(parts):
+    llm, tokenizer = parts
+    with pytest.raises(ValueError, match="one limit per prompt"):
+        generate(llm, tokenizer, _prompts(llm, tokenizer, QUESTIONS[:2]), [5])

@@ -10,7 +10,8 @@ import torch
 from safetensors.torch import load_file, save_file
 from transformers import WhisperFeatureExtractor
 
-from tiny_audio import ASRModel, N_SAMPLES, SAMPLE_RATE, load_clip
+from tiny_audio import ASRModel, N_SAMPLES, SAMPLE_RATE, encode, load_clip, log_mel_spectrogram
+from tiny_audio.encoder import encoder_context
 from tiny_audio.model import PROJECTOR_FILE
 
 pytestmark = pytest.mark.slow
@@ -132,15 +133,63 @@ def test_write_takes_another_prompt_and_checks_it(embedded_model):
         embedded_model.write(audio_tokens, 3.0, prompt="Transcribe this.")
 
 
-def test_transcribe_goes_window_by_window(embedded_model, monkeypatch):
+def test_transcribe_goes_window_by_window_and_keeps_their_order(embedded_model, monkeypatch):
     clips = [load_clip(i).audio for i in range(5)]
     long_audio = np.concatenate(clips * 2)  # ~49 s: two windows
+    windows = [long_audio[:N_SAMPLES], long_audio[N_SAMPLES:]]
+    expected = " ".join(embedded_model.trace(w).text for w in windows)
     calls = []
-    real_trace = embedded_model.trace
-    monkeypatch.setattr(embedded_model, "trace", lambda a, sr=None: calls.append(len(a)) or real_trace(a, sr))
-    text = embedded_model.transcribe(long_audio)
-    assert calls == [N_SAMPLES, len(long_audio) - N_SAMPLES]
-    assert isinstance(text, str) and text
+    real_listen = embedded_model._listen
+    monkeypatch.setattr(embedded_model, "_listen", lambda ws: calls.append([len(w) for w in ws]) or real_listen(ws))
+    assert embedded_model.transcribe(long_audio, batch_size=1) == expected
+    assert calls == [[N_SAMPLES], [len(long_audio) - N_SAMPLES]]
+    calls.clear()
+    assert embedded_model.transcribe(long_audio) == expected  # both windows in one batch
+    assert calls == [[N_SAMPLES, len(long_audio) - N_SAMPLES]]
+
+
+def test_a_list_is_transcribed_in_batches_as_one_at_a_time(embedded_model):
+    audio = [load_clip(i).audio for i in range(5)]
+    one_by_one = [embedded_model.trace(a).text for a in audio]
+    assert embedded_model.transcribe(audio, batch_size=3) == one_by_one
+    assert embedded_model.transcribe([load_clip(0).path]) == one_by_one[:1]  # paths too
+
+
+@pytest.mark.parametrize("batch_size", [0, -1, 2.5, "8"])
+def test_transcribe_refuses_a_bad_batch_size(embedded_model, batch_size):
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+        embedded_model.transcribe(load_clip(0).audio, batch_size=batch_size)
+
+
+def test_full_window_encoding_is_exactly_whisper_encoders(embedded_model):
+    """``encode`` spells WhisperEncoder.forward out (to allow shorter windows); over the
+    whole window it must compute exactly what transformers does."""
+    mel = log_mel_spectrogram(torch.from_numpy(load_clip("0880").audio), 80)[None]
+    with torch.no_grad():
+        reference = embedded_model.audio_encoder.encoder(mel).last_hidden_state[:, :150]
+    assert torch.equal(encode(embedded_model.audio_encoder, mel, 150), reference)
+
+
+def test_a_shorter_encoder_window_keeps_the_shapes_and_most_of_the_frames(embedded_model):
+    audio = load_clip("0880").audio
+    mel = log_mel_spectrogram(torch.from_numpy(audio), 80)[None]
+    full = encode(embedded_model.audio_encoder, mel, 150)
+    short = encode(embedded_model.audio_encoder, mel, 150, padding_seconds=5.0)  # runs 150 + 250 positions
+    assert short.shape == full.shape == (1, 150, 512)
+    similarity = torch.nn.functional.cosine_similarity(short[0], full[0], dim=-1).mean()
+    assert 0.9 < similarity < 0.9999  # close to the full window's frames, not the same
+    assert encoder_context(150, None) == 1500 and encoder_context(150, 5.0) == 400 and encoder_context(1400, 5) == 1500
+    with pytest.raises(ValueError, match="padding_seconds must be >= 0"):
+        encoder_context(150, -1.0)
+
+
+def test_encoder_padding_in_the_config_is_what_listen_uses(embedded_model, monkeypatch):
+    audio = load_clip("0880").audio
+    monkeypatch.setattr(embedded_model.config, "encoder_padding_seconds", 5.0)
+    _, frames = embedded_model.listen(audio)
+    mel = log_mel_spectrogram(torch.from_numpy(audio), 80)[None]
+    assert torch.equal(frames, encode(embedded_model.audio_encoder, mel, 150, padding_seconds=5.0))
+    assert isinstance(embedded_model.transcribe(audio), str)
 
 
 def test_an_unloaded_model_says_how_to_load(embedded_model):

@@ -44,6 +44,15 @@ def test_feature_cache_round_trip(model, features):
     assert frames.shape == (63, 16) and frames.dtype == torch.float32  # 1.25 s -> 125 mel -> 63 frames
     assert text == SENTENCES[1]
     assert FeatureCache(features.folder)[1][0].equal(frames)
+    assert features.encoder_padding_seconds is None  # encoded over the whole 30 s window
+
+
+def test_feature_cache_encodes_as_the_config_says(model, features, tmp_path):
+    full = features
+    model.config.encoder_padding_seconds = 1.0
+    short = tiny_features(model, tmp_path / "short")
+    assert short.encoder_padding_seconds == 1.0
+    assert short[1][0].shape == full[1][0].shape and not short[1][0].equal(full[1][0])
 
 
 def test_damaged_feature_cache_is_refused(features):

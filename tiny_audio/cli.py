@@ -1,10 +1,11 @@
 """The ``tiny-audio`` command: transcribe, explore, prepare data, train, evaluate, check the machine.
 
-    tiny-audio transcribe FILE... [--bundled] [--json] [--model NAME_OR_FOLDER]
+    tiny-audio transcribe FILE... [--bundled] [--json] [--model NAME_OR_FOLDER] [--batch-size B]
+                     [--dtype bfloat16] [--encoder-padding SECONDS]
     tiny-audio explore [--preset NAME] [--weights]
     tiny-audio prepare-data OUT [--n N] [--split train|test] [--seed S]
     tiny-audio train DATA --out RUN [--steps N] [--batch-size B] ...
-    tiny-audio eval [--model M] [--data DIR] [--out results.json]
+    tiny-audio eval [--model M] [--data DIR] [--out results.json] [--batch-size B] [--dtype D] [--encoder-padding S]
     tiny-audio doctor [--prepare]
     tiny-audio demo [--model M] [--port P]
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import partial
 from pathlib import Path
 
 from accelerate import PartialState
@@ -23,7 +25,7 @@ from accelerate import PartialState
 from . import doctor
 from .cache import atomic_write_bytes, is_complete
 from .clips import load_clips
-from .config import PRESETS, choose_preset
+from .config import PRESETS, ASRConfig, choose_preset
 from .device import choose_device
 from .evaluation import evaluate, librivox_items, manifest_items, synthetic_items
 from .features import FeatureCache
@@ -55,13 +57,18 @@ def _quality_note(model: ASRModel) -> str | None:
 
 
 def _load_model(
-    model: str | None, device: str | None = None, dtype: str | None = None
+    model: str | None, device: str | None = None, dtype: str | None = None, encoder_padding: float | None = None
 ) -> tuple[str, ASRModel, str | None]:
     """The model a command runs (``--model``, else the preset for this machine), with its
-    quality note, which is also printed to stderr: ``(name, model, note or None)``."""
+    quality note, which is also printed to stderr: ``(name, model, note or None)``.
+    ``encoder_padding`` overrides the config's ``encoder_padding_seconds`` when given."""
     device = choose_device(device)
     name = model or choose_preset(device)
-    loaded = ASRModel.from_pretrained(name, device=device, dtype=dtype)
+    config = ASRConfig.from_pretrained(name)
+    if encoder_padding is not None:
+        config.encoder_padding_seconds = encoder_padding
+        config.validate()
+    loaded = ASRModel.from_pretrained(name, config=config, device=device, dtype=dtype)
     if (note := _quality_note(loaded)) is not None:
         print(note, file=sys.stderr)
     return name, loaded, note
@@ -71,10 +78,11 @@ def _transcribe(args: argparse.Namespace) -> None:
     paths = [Path(p) for p in args.files] + ([c.path for c in load_clips()] if args.bundled else [])
     if not paths:
         raise ValueError("no audio given; pass one or more files, or --bundled for the bundled clips")
+    _check_batch_size(args.batch_size)
     audio = [load_audio(p) for p in paths]  # read everything first: a bad file fails before loading the model
-    name, model, _ = _load_model(args.model, args.device, args.dtype)
-    for path, samples in zip(paths, audio):
-        text = model.transcribe(samples)
+    name, model, _ = _load_model(args.model, args.device, args.dtype, args.encoder_padding)
+    texts = model.transcribe(audio, batch_size=args.batch_size, progress=len(audio) > args.batch_size)
+    for path, samples, text in zip(paths, audio, texts):
         if args.json:
             record = {
                 "path": str(path),
@@ -113,7 +121,9 @@ def _train(args: argparse.Namespace) -> None:
     records = read_manifest(data)  # a bad folder fails here, before the model loads
     process = PartialState()  # under `accelerate launch`, each process trains on its own device
     model = ASRModel.from_pretrained(args.model, device=args.device or process.device)
-    cache = data / f"features-{model.config.audio_model_id.replace('/', '--')}"
+    padding = model.config.encoder_padding_seconds  # frames encoded another way are cached apart
+    suffix = "" if padding is None else f"-pad{padding:g}s"
+    cache = data / f"features-{model.config.audio_model_id.replace('/', '--')}{suffix}"
     with process.main_process_first():  # the first process encodes the clips; the others then read them
         if is_complete(cache):
             features = FeatureCache(cache)
@@ -125,14 +135,15 @@ def _train(args: argparse.Namespace) -> None:
 
 
 def _eval(args: argparse.Namespace) -> None:
+    _check_batch_size(args.batch_size)
     if args.data == "librivox":
         items = librivox_items()
     elif args.data == "synthetic":
         items = synthetic_items("test")
     else:
         items = manifest_items(args.data)
-    name, model, _ = _load_model(args.model, args.device)
-    result = evaluate(model.transcribe, items)
+    name, model, _ = _load_model(args.model, args.device, args.dtype, args.encoder_padding)
+    result = evaluate(partial(model.transcribe, batch_size=args.batch_size, progress=True), items, batched=True)
     for clip in result.clips:
         print(f"{clip.wer:6.1%}  {clip.name}: {clip.hypothesis!r}")
     print(f"WER {result.wer:.1%} on {len(items)} clips ({args.data}), model {name}")
@@ -157,6 +168,21 @@ def _doctor(args: argparse.Namespace) -> None:
     print(doctor.report())
 
 
+def _check_batch_size(batch_size: int) -> None:
+    if batch_size < 1:
+        raise ValueError(f"--batch-size must be at least 1, got {batch_size}")
+
+
+def _add_speed_options(p: argparse.ArgumentParser) -> None:
+    """The options that trade nothing or a little accuracy for speed (BENCHMARKS.md)."""
+    p.add_argument("--dtype", help="float32, bfloat16, ...; default: bf16 on GPU, float32 on CPU "
+                                   "(bfloat16 is faster on CPUs with native bf16: see `tiny-audio doctor`)")
+    p.add_argument("--batch-size", type=int, default=8, help="30 s windows decoded together (default: 8)")
+    p.add_argument("--encoder-padding", type=float, metavar="SECONDS",
+                   help="encode each clip with only this much of the silence after it (e.g. 5: much faster on "
+                        "short clips); default: the model's setting, Whisper's whole 30 s window for the presets")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tiny-audio", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -167,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per line (path, text, ...)")
     p.add_argument("--model", help=f"preset ({', '.join(PRESETS)}) or saved folder; default: chosen for this machine")
     p.add_argument("--device", help="cpu, cuda, cuda:1, ...; default: cuda when available")
-    p.add_argument("--dtype", help="float32, bfloat16, ...; default: bf16 on GPU, float32 on CPU")
+    _add_speed_options(p)
     p.set_defaults(run=_transcribe)
 
     p = sub.add_parser("explore", help="print the seed workshop's view of a preset")
@@ -205,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="librivox (the 5 bundled real clips, default), synthetic (the 60 bundled held-out "
                         "synthesized sentences), or a folder made by `tiny-audio prepare-data`")
     p.add_argument("--device", help="cpu, cuda, ...; default: cuda when available")
+    _add_speed_options(p)
     p.add_argument("--out", help="write per-clip references, hypotheses and WER to this JSON file")
     p.set_defaults(run=_eval)
 

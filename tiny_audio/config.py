@@ -44,6 +44,10 @@ class ASRConfig(PretrainedConfig):
         audio_config: the Whisper model's config (a ``WhisperConfig`` or its dict).
         text_config: the LLM's config (any ``PretrainedConfig`` or its dict).
         prompt: the user message given to the LLM; holds ``<audio>`` once.
+        encoder_padding_seconds: how much of the silence after a clip the encoder attends
+            over; None (default): Whisper's whole 30 s window, as it was trained. 5 makes
+            short clips several times cheaper to encode (see ``tiny_audio.encoder``); set
+            it before caching features, so training and transcribing see the same frames.
     """
 
     model_type = "tiny_audio"
@@ -59,6 +63,7 @@ class ASRConfig(PretrainedConfig):
         audio_config: WhisperConfig | dict | None = None,
         text_config: PretrainedConfig | dict | None = None,
         prompt: str = DEFAULT_PROMPT,
+        encoder_padding_seconds: float | None = None,
         **kwargs,
     ) -> None:
         self.audio_model_id = audio_model_id
@@ -69,6 +74,7 @@ class ASRConfig(PretrainedConfig):
         self.audio_config = _sub_config(audio_config)
         self.text_config = _sub_config(text_config)
         self.prompt = prompt
+        self.encoder_padding_seconds = encoder_padding_seconds
         self.validate()
         super().__init__(**kwargs)
 
@@ -77,6 +83,11 @@ class ASRConfig(PretrainedConfig):
         if not isinstance(self.audio_downsample_rate, int) or self.audio_downsample_rate < 1:
             raise ValueError(
                 f"audio_downsample_rate must be a positive integer, got {self.audio_downsample_rate!r}"
+            )
+        padding = self.encoder_padding_seconds
+        if padding is not None and (isinstance(padding, bool) or not isinstance(padding, (int, float)) or padding < 0):
+            raise ValueError(
+                f"encoder_padding_seconds must be None (the whole 30 s window) or seconds >= 0, got {padding!r}"
             )
         if self.prompt.count(AUDIO_TOKEN) != 1:
             raise ValueError(f"prompt must contain {AUDIO_TOKEN} exactly once, got {self.prompt!r}")

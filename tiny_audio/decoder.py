@@ -5,14 +5,21 @@ The decoder never sees audio directly. We write an ordinary chat prompt containi
 the prompt, and overwrite the placeholder positions with the projector's vectors
 (the LLaVA recipe, with the counts checked). From there the LLM generates as it always
 does, one token at a time; we decode greedily so a lesson's output is the same every run.
+
+Two things make transcribing many clips cheaper without changing what is written:
+``generate`` decodes a batch of prompts at once (each step then reads the LLM's weights
+once for all of them), and the prompt's text before the audio, the same for every clip,
+is run through the LLM once (``PromptPrefix``) and its keys and values reused.
 """
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
-from transformers import GenerationConfig, PreTrainedModel, PreTrainedTokenizerBase
+from transformers import DynamicCache, GenerationConfig, PreTrainedModel, PreTrainedTokenizerBase
 
 AUDIO_TOKEN = "<audio>"
 DEFAULT_PROMPT = f"Transcribe the speech: {AUDIO_TOKEN}"
@@ -124,41 +131,100 @@ class Generation:
     text: str
 
 
+@dataclass
+class PromptPrefix:
+    """The LLM's keys and values for the prompt's first tokens, which every clip shares.
+
+    Attributes:
+        embeds: those tokens' embeddings, ``(n_prefix, llm_dim)``.
+        cache: the LLM's key/value cache after reading them (batch 1).
+    """
+
+    embeds: torch.Tensor
+    cache: DynamicCache
+
+    @classmethod
+    @torch.no_grad()
+    def build(cls, llm: PreTrainedModel, input_ids: torch.Tensor) -> PromptPrefix:
+        """Run ``llm`` once over ``input_ids`` ``(n_prefix,)``: the prompt up to its first audio slot."""
+        embeds = llm.get_input_embeddings()(input_ids.to(llm.device))  # (n_prefix, D)
+        cache = llm(inputs_embeds=embeds[None], use_cache=True).past_key_values
+        return cls(embeds=embeds, cache=cache)
+
+    def cache_for(self, batch_size: int) -> DynamicCache:
+        """A copy of the cache for ``batch_size`` prompts (generation appends to it)."""
+        cache = copy.deepcopy(self.cache)
+        cache.batch_repeat_interleave(batch_size)
+        return cache
+
+
 @torch.no_grad()
 def generate(
     llm: PreTrainedModel,
     tokenizer: PreTrainedTokenizerBase,
-    inputs_embeds: torch.Tensor,
-    max_new_tokens: int,
-) -> Generation:
-    """Greedy decoding from a merged prompt, keeping each step's probabilities.
+    prompts: Sequence[torch.Tensor],
+    max_new_tokens: int | Sequence[int],
+    prefix: PromptPrefix | None = None,
+) -> list[Generation]:
+    """Greedy decoding of merged prompts, all at once, keeping each step's probabilities.
+
+    Prompts of different lengths are padded where the padding changes nothing: after the
+    shared prefix (at the start when there is none), masked out, with positions counted
+    over real tokens only. Each prompt is thus written as it would be alone, up to float
+    rounding in the batched matrix products.
 
     Args:
         llm: the frozen causal LM.
         tokenizer: its tokenizer.
-        inputs_embeds: the merged prompt, ``(1, n_prompt, llm_dim)``.
-        max_new_tokens: upper bound on the transcript's length in tokens.
+        prompts: merged prompts, each ``(n_prompt, llm_dim)``; all begin with ``prefix``.
+        max_new_tokens: upper bound on each transcript's length in tokens (one for all, or one each).
+        prefix: the shared first tokens, already read by the LLM; None reads every token.
     """
+    limits = [max_new_tokens] * len(prompts) if isinstance(max_new_tokens, int) else list(max_new_tokens)
+    if len(prompts) == 0 or len(limits) != len(prompts):
+        raise ValueError(f"got {len(prompts)} prompts and {len(limits)} token limits; pass one limit per prompt")
+    n_prefix = 0 if prefix is None else len(prefix.embeds)
+    if prefix is not None and any(not torch.equal(p[:n_prefix], prefix.embeds.to(p.dtype)) for p in prompts):
+        raise ValueError("a prompt does not begin with the prefix; build the prefix from the same prompt text")
+    length = max(len(p) for p in prompts)
+    first = prompts[0]
+    inputs_embeds = first.new_zeros(len(prompts), length, first.shape[-1])  # (B, L, D)
+    attention_mask = torch.zeros(len(prompts), length, dtype=torch.long, device=first.device)  # (B, L)
+    for row, prompt in enumerate(prompts):
+        start = length - (len(prompt) - n_prefix)  # the padding fills [n_prefix, start)
+        inputs_embeds[row, :n_prefix], inputs_embeds[row, start:] = prompt[:n_prefix], prompt[n_prefix:]
+        attention_mask[row, :n_prefix], attention_mask[row, start:] = 1, 1
     # An explicit config: instruct models ship sampling defaults (temperature, top_p)
     # that would make the lessons' printouts change from run to run.
     config = GenerationConfig(
         do_sample=False,
-        max_new_tokens=max_new_tokens,
+        max_new_tokens=max(limits),
         eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id,
+        pad_token_id=tokenizer.eos_token_id,
         output_logits=True,  # raw logits, before any processor reshapes them
         return_dict_in_generate=True,
     )
     out = llm.generate(
         inputs_embeds=inputs_embeds,
-        attention_mask=torch.ones(inputs_embeds.shape[:2], dtype=torch.long, device=inputs_embeds.device),
+        attention_mask=attention_mask,
+        position_ids=(attention_mask.cumsum(-1) - 1).clamp(min=0),  # padding takes no position
+        past_key_values=None if prefix is None else prefix.cache_for(len(prompts)),
         generation_config=config,
     )
-    ids = out.sequences[0]  # (n_new,): with inputs_embeds only the new tokens come back
-    probs = torch.stack(out.logits, dim=1)[0].float().softmax(-1)  # (n_new, vocab)
-    if ids[-1].item() == tokenizer.eos_token_id:
-        ids, probs = ids[:-1], probs[:-1]
-    top_p, top_i = probs.topk(TOP_K_SHOWN, dim=-1)  # (n_new, K)
+    logits = torch.stack(out.logits, dim=1)  # (B, n_new, vocab); only the new tokens come back
+    return [
+        _generation(tokenizer, ids[:limit], row_logits[:limit])
+        for ids, row_logits, limit in zip(out.sequences, logits, limits)
+    ]
+
+
+def _generation(tokenizer: PreTrainedTokenizerBase, ids: torch.Tensor, logits: torch.Tensor) -> Generation:
+    """One prompt's ``Generation`` from its new ids ``(n,)`` and their logits ``(n, vocab)``:
+    everything up to the first end-of-turn token."""
+    ends = (ids == tokenizer.eos_token_id).nonzero()
+    n = int(ends[0]) if len(ends) else len(ids)
+    ids, probs = ids[:n], logits[:n].float().softmax(-1)  # (n,), (n, vocab)
+    top_p, top_i = probs.topk(TOP_K_SHOWN, dim=-1)  # (n, K)
     top_tokens = [
         list(zip(tokenizer.convert_ids_to_tokens(row_i.tolist()), row_p.tolist()))
         for row_i, row_p in zip(top_i, top_p)

@@ -13,7 +13,7 @@ import transformers
 from . import weights
 from .cache import cache_dir
 from .config import PRESETS, ASRConfig, choose_preset
-from .device import choose_device, choose_dtype
+from .device import choose_device, choose_dtype, has_fast_bf16
 
 
 def report() -> str:
@@ -24,7 +24,9 @@ def report() -> str:
         props = torch.cuda.get_device_properties(0)
         lines.append(f"device: cuda ({props.name}, {props.total_memory / 2**30:.0f} GiB) -> {choose_dtype(device)}")
     else:
-        lines.append(f"device: cpu (no CUDA GPU visible), {torch.get_num_threads()} threads -> {choose_dtype(device)}")
+        bf16 = "native bf16: yes, --dtype bfloat16 is faster here" if has_fast_bf16(device) else "no native bf16"
+        threads = torch.get_num_threads()
+        lines.append(f"device: cpu (no CUDA GPU visible), {threads} threads -> {choose_dtype(device)} ({bf16})")
     root = cache_dir()
     size = sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
     lines.append(f"cache: {root} ({size / 2**20:.0f} MiB)")

@@ -77,14 +77,22 @@ def word_error_rate(references: Sequence[str], hypotheses: Sequence[str]) -> flo
     return jiwer.wer(refs, [normalize(h) for h in hypotheses])
 
 
-def evaluate(transcribe: Callable[[np.ndarray], str], items: Sequence[tuple[str, np.ndarray, str]]) -> Evaluation:
+def evaluate(
+    transcribe: Callable[[np.ndarray], str] | Callable[[list[np.ndarray]], list[str]],
+    items: Sequence[tuple[str, np.ndarray, str]],
+    *,
+    batched: bool = False,
+) -> Evaluation:
     """Transcribe every ``(name, audio, reference)`` and score it.
 
     Args:
         transcribe: audio (16 kHz samples) -> text, e.g. ``model.transcribe``.
         items: the test set.
+        batched: ``transcribe`` takes the list of all clips and returns their texts
+            (``model.transcribe`` does: it then decodes them in batches).
     """
-    hypotheses = [transcribe(audio) for _, audio, _ in items]
+    audio = [a for _, a, _ in items]
+    hypotheses = transcribe(audio) if batched else [transcribe(a) for a in audio]
     clips = [
         ClipResult(name, reference, hypothesis, word_error_rate([reference], [hypothesis]), len(audio) / SAMPLE_RATE)
         for (name, audio, reference), hypothesis in zip(items, hypotheses)

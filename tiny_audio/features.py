@@ -40,6 +40,7 @@ class FeatureCache:
             index = json.loads((self.folder / INDEX_FILE).read_text())
             self.model_id: str = index["model_id"]
             self.encoder_dim: int = index["encoder_dim"]
+            self.encoder_padding_seconds: float | None = index.get("encoder_padding_seconds")  # absent: whole window
             self.items: list[dict] = index["items"]
         except (OSError, ValueError, KeyError) as err:
             raise ValueError(
@@ -83,7 +84,8 @@ class FeatureCache:
             raise ValueError("no clips to encode; pass (audio, text) pairs")
         folder = Path(folder)
         device = next(model.audio_encoder.parameters()).device
-        index = {"model_id": model.config.audio_model_id, "encoder_dim": model.config.encoder_dim, "items": []}
+        index = {"model_id": model.config.audio_model_id, "encoder_dim": model.config.encoder_dim,
+                 "encoder_padding_seconds": model.config.encoder_padding_seconds, "items": []}
         offset = 0
         with atomic_dir(folder) as tmp, open(tmp / FRAMES_FILE, "wb") as out:
             for start in tqdm(range(0, len(items), ENCODE_BATCH), desc="encoding clips", disable=not progress):
@@ -91,7 +93,8 @@ class FeatureCache:
                 audios = [load_audio(audio) for audio, _ in chunk]
                 lengths = [n_encoder_frames(len(a)) for a in audios]
                 mels = torch.stack([log_mel_spectrogram(a, model.config.n_mels, device=device) for a in audios])
-                frames = encode(model.audio_encoder, mels, max(lengths))  # (B, T_max, D)
+                padding = model.config.encoder_padding_seconds
+                frames = encode(model.audio_encoder, mels, max(lengths), padding)  # (B, T_max, D)
                 for (_, text), row, n in zip(chunk, frames.half().cpu().numpy(), lengths):
                     out.write(row[:n].tobytes())
                     index["items"].append({"offset": offset, "n_frames": n, "text": text})

@@ -21,12 +21,13 @@ import numpy as np
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file
+from tqdm.auto import tqdm
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, WhisperModel
 from transformers.utils import cached_file
 
 from . import weights
 from .config import PRESET_DIR, PRESETS, ASRConfig
-from .decoder import Generation, add_audio_token, build_prompt, embedding_rms, generate, merge_audio
+from .decoder import Generation, PromptPrefix, add_audio_token, build_prompt, embedding_rms, generate, merge_audio
 from .device import choose_device, choose_dtype
 from .encoder import build_whisper, encode, freeze, n_encoder_frames
 from .log_mel import N_SAMPLES, log_mel_spectrogram, n_mel_frames
@@ -73,6 +74,7 @@ class ASRModel(PreTrainedModel):
         self.text_decoder = freeze(AutoModelForCausalLM.from_config(config.text_config))
         self.tokenizer = None
         self.projector_source: str | None = None
+        self._prompt_prefixes: dict[tuple, PromptPrefix] = {}  # see _prompt_prefix
 
     def _init_weights(self, module: torch.nn.Module) -> None:
         # Each part initialises itself; the frozen ones are overwritten by real weights.
@@ -216,15 +218,26 @@ class ASRModel(PreTrainedModel):
         """Stages 2-3: the log-mel spectrogram of at most 30 s of 16 kHz ``samples`` and the
         encoder frames that hold audio: ``(n_mels, 3000)`` and ``(1, n_frames, encoder_dim)``
         (float32, on the model's device)."""
-        if len(samples) > N_SAMPLES:
+        mels, frames = self._listen([samples])
+        return mels[0], frames[0][None]
+
+    def _listen(self, windows: list[np.ndarray]) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """``listen`` for several windows in one encoder batch: their log-mels
+        ``(batch, n_mels, 3000)`` and each one's frames ``(n_frames_i, encoder_dim)``."""
+        longest = max(len(w) for w in windows)
+        if longest > N_SAMPLES:
             raise ValueError(
-                f"one 30 s window at a time, got {len(samples) / SAMPLE_RATE:.1f} s; "
+                f"one 30 s window at a time, got {longest / SAMPLE_RATE:.1f} s; "
                 "use transcribe() for longer audio, which goes window by window"
             )
         device = self.audio_projector.proj.weight.device
-        mel = log_mel_spectrogram(torch.from_numpy(samples), self.config.n_mels, device=device)  # (M, 3000)
-        frames = encode(self.audio_encoder, mel[None], n_encoder_frames(len(samples)))  # (1, T, D_enc)
-        return mel, frames.float()
+        mels = torch.stack(
+            [log_mel_spectrogram(torch.from_numpy(w), self.config.n_mels, device=device) for w in windows]
+        )  # (B, M, 3000)
+        frames = encode(
+            self.audio_encoder, mels, n_encoder_frames(longest), self.config.encoder_padding_seconds
+        ).float()  # (B, T_max, D_enc)
+        return mels, [row[: n_encoder_frames(len(w))] for row, w in zip(frames, windows)]
 
     @torch.no_grad()
     def write(
@@ -241,23 +254,42 @@ class ASRModel(PreTrainedModel):
         Returns:
             the prompt's ids ``(n_prompt,)``, its audio mask ``(n_prompt,)``, and the generation.
         """
-        input_ids, audio_mask = build_prompt(
-            self.tokenizer, audio_embeddings.shape[1], self.config.prompt if prompt is None else prompt
-        )
-        device = audio_embeddings.device
-        inputs_embeds = merge_audio(
-            self.text_decoder.get_input_embeddings(),
-            input_ids[None].to(device),
-            audio_mask[None].to(device),
-            audio_embeddings,
-        )  # (1, n_prompt, D_llm)
-        generation = generate(
+        return self._write([audio_embeddings[0]], [seconds], prompt)[0]
+
+    def _write(
+        self, audio_embeddings: list[torch.Tensor], seconds: list[float], prompt: str | None = None
+    ) -> list[tuple[torch.Tensor, torch.Tensor, Generation]]:
+        """``write`` for several clips in one decoding batch; ``audio_embeddings[i]`` is
+        ``(n_audio_tokens_i, llm_dim)``."""
+        prompt = self.config.prompt if prompt is None else prompt
+        embed_tokens = self.text_decoder.get_input_embeddings()
+        prompts, merged = [], []
+        for audio in audio_embeddings:
+            input_ids, audio_mask = build_prompt(self.tokenizer, len(audio), prompt)
+            prompts.append((input_ids, audio_mask))
+            ids, mask = input_ids[None].to(audio.device), audio_mask[None].to(audio.device)
+            merged.append(merge_audio(embed_tokens, ids, mask, audio[None])[0])  # (n_prompt, D_llm)
+        generations = generate(
             self.text_decoder,
             self.tokenizer,
-            inputs_embeds,
-            max_new_tokens=8 + math.ceil(MAX_TOKENS_PER_SECOND * seconds),
+            merged,
+            [8 + math.ceil(MAX_TOKENS_PER_SECOND * s) for s in seconds],
+            prefix=self._prompt_prefix(prompt),
         )
-        return input_ids, audio_mask, generation
+        return [(*ids_and_mask, generation) for ids_and_mask, generation in zip(prompts, generations)]
+
+    def _prompt_prefix(self, prompt: str) -> PromptPrefix | None:
+        """The LLM's cache for ``prompt``'s text before ``<audio>``, built on first use and
+        kept while the LLM stays the same (object, device, dtype); None when there is none."""
+        input_ids, audio_mask = build_prompt(self.tokenizer, 1, prompt)
+        n_prefix = int(audio_mask.int().argmax())
+        if n_prefix == 0:
+            return None
+        llm = self.text_decoder
+        key = (prompt, id(llm), llm.device, llm.dtype)
+        if key not in self._prompt_prefixes:
+            self._prompt_prefixes = {key: PromptPrefix.build(llm, input_ids[:n_prefix])}
+        return self._prompt_prefixes[key]
 
     @torch.no_grad()
     def trace(
@@ -269,8 +301,7 @@ class ASRModel(PreTrainedModel):
             audio: a file path, or samples (``sample_rate`` defaults to 16 kHz).
             sample_rate: the rate of ``audio`` when it is an array.
         """
-        if self.tokenizer is None:
-            raise ValueError("this model has no weights loaded; use ASRModel.from_pretrained(...)")
+        self._check_loaded()
         samples = load_audio(audio, sample_rate)
         mel, frames = self.listen(samples)
         projected = self.audio_projector(frames)  # (1, T/k, D_llm)
@@ -294,13 +325,54 @@ class ASRModel(PreTrainedModel):
             text=generation.text,
         )
 
+    @torch.no_grad()
     def transcribe(
-        self, audio: str | Path | np.ndarray | torch.Tensor, sample_rate: int | None = None
-    ) -> str:
-        """The transcript of a clip of any length, decoded one 30 s window at a time."""
-        samples = load_audio(audio, sample_rate)
-        windows = [samples[i : i + N_SAMPLES] for i in range(0, len(samples), N_SAMPLES)]
-        return " ".join(self.trace(window).text for window in windows).strip()
+        self,
+        audio: str | Path | np.ndarray | torch.Tensor | list,
+        sample_rate: int | None = None,
+        *,
+        batch_size: int = 8,
+        progress: bool = False,
+    ) -> str | list[str]:
+        """The transcript of a clip of any length, or of each clip in a list.
+
+        Every clip is cut into 30 s windows; windows of similar length are encoded and
+        decoded ``batch_size`` at a time (the transcripts are the same as one at a time,
+        up to float rounding).
+
+        Args:
+            audio: a file path or samples, or a list of them.
+            sample_rate: the rate of array inputs (default 16 kHz).
+            batch_size: windows per batch (more is faster per clip, up to memory).
+            progress: show a progress bar over the batches.
+
+        Returns:
+            one string, or a list of strings for a list.
+        """
+        self._check_loaded()
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        clips = [load_audio(a, sample_rate) for a in (audio if isinstance(audio, list) else [audio])]
+        windows = [  # (clip, window, samples)
+            (c, i // N_SAMPLES, clip[i : i + N_SAMPLES])
+            for c, clip in enumerate(clips)
+            for i in range(0, len(clip), N_SAMPLES)
+        ]
+        windows.sort(key=lambda w: -len(w[2]))  # similar lengths together: less padding per batch
+        texts = [[""] * -(-len(clip) // N_SAMPLES) for clip in clips]  # [clip][window]
+        batches = [windows[i : i + batch_size] for i in range(0, len(windows), batch_size)]
+        for batch in tqdm(batches, desc="transcribing", unit="batch", disable=not progress):
+            _, frames = self._listen([w for *_, w in batch])
+            projected = [self.audio_projector(f[None])[0] for f in frames]  # (T_i/k, D_llm) each
+            written = self._write(projected, [len(w) / SAMPLE_RATE for *_, w in batch])
+            for (c, k, _), (*_, generation) in zip(batch, written):
+                texts[c][k] = generation.text
+        joined = [" ".join(t for t in clip_texts if t) for clip_texts in texts]
+        return joined if isinstance(audio, list) else joined[0]
+
+    def _check_loaded(self) -> None:
+        if self.tokenizer is None:
+            raise ValueError("this model has no weights loaded; use ASRModel.from_pretrained(...)")
 
 
 def shipped_training_record(preset: str = "embedded") -> dict:
