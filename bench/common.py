@@ -24,7 +24,9 @@ def report(title: str, lines: list[str], *, save: bool) -> None:
     print("\n".join(lines))
     if not save:
         return
-    command = " ".join(["python", *sys.argv])
+    script = Path(sys.argv[0]).resolve()
+    script = script.relative_to(BENCHMARKS.parent) if script.is_relative_to(BENCHMARKS.parent) else script
+    command = " ".join(["python", str(script), *sys.argv[1:]])  # as run from the repository's root
     body = "\n".join(lines)
     with BENCHMARKS.open("a") as f:
         f.write(f"\n## {date.today()}: {title}\n\n`{command}`\n\n```\n{body}\n```\n")

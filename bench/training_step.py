@@ -20,6 +20,7 @@ import torch
 from common import machine, report
 
 from tiny_audio import ASRModel, SAMPLE_RATE, encode, log_mel_spectrogram, n_encoder_frames
+from tiny_audio.device import has_fast_bf16
 from tiny_audio.training import make_batch, projector_loss
 
 SENTENCE = "she was not an ill disposed young woman but rather selfish"
@@ -32,6 +33,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=4.0, help="length of each clip")
     parser.add_argument("--steps", type=int, default=3, help="timed steps per side (after one warm-up)")
+    parser.add_argument("--precision", choices=("auto", "bf16", "no"), default="auto",
+                        help="bf16 autocast as `tiny-audio train` uses it; auto: on a GPU or a CPU with native bf16")
     parser.add_argument("--record", action="store_true", help="append the result to BENCHMARKS.md")
     args = parser.parse_args()
 
@@ -49,9 +52,14 @@ def main() -> None:
 
     cached = features_of(audios)
 
-    def step(examples: list[tuple[torch.Tensor, str]]) -> None:
-        batch = make_batch(examples, model.tokenizer, model.config.prompt, model.config.audio_downsample_rate)
-        loss = projector_loss(projector, llm, batch.to(device))
+    use_bf16 = args.precision == "bf16" or (args.precision == "auto" and has_fast_bf16(device))
+
+    def step(examples: list[tuple[torch.Tensor, str]] | None) -> None:
+        """One optimizer step; ``None``: encode the clips first, inside the step."""
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
+            batch = make_batch(examples or features_of(audios), model.tokenizer, model.config.prompt,
+                               model.config.audio_downsample_rate)
+            loss = projector_loss(projector, llm, batch.to(device))
         loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
@@ -70,9 +78,10 @@ def main() -> None:
         return statistics.median(times)
 
     with_cache = timed(lambda: step(cached))
-    without_cache = timed(lambda: step(features_of(audios)))
+    without_cache = timed(lambda: step(None))
     lines = [
-        f"{args.preset} preset on {machine(device)}; batch {args.batch_size} x {args.seconds:g} s clips",
+        f"{args.preset} preset on {machine(device)}; batch {args.batch_size} x {args.seconds:g} s clips; "
+        f"{'bf16 autocast' if use_bf16 else 'float32'}",
         f"  step with cached features:      {with_cache:7.3f} s  ({args.batch_size / with_cache:6.1f} samples/s)",
         f"  step re-running the encoder:    {without_cache:7.3f} s  ({args.batch_size / without_cache:6.1f} samples/s)",
         f"  speed-up from the cache:        {without_cache / with_cache:7.1f}x",

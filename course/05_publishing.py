@@ -26,7 +26,8 @@
 #   transformers has never heard of;
 # - what a model card states, and why every number in it must be one you measured;
 # - what `publish` (and transformers' `push_to_hub`) upload, and what happens without internet;
-# - how to give someone a page where they record a sentence and watch every stage's shape.
+# - how to give someone a page where they record a sentence and watch every stage's shape;
+# - where a transcription's time goes, and which speed-ups cost accuracy and which do not.
 
 # %%
 # Keep library chatter (progress bars, deprecation notes) out of the notebook, so its
@@ -41,6 +42,7 @@ transformers.logging.disable_progress_bar()
 # %%
 import json
 import tempfile
+import time
 import urllib.request
 from pathlib import Path
 
@@ -50,12 +52,14 @@ from huggingface_hub import ModelCard
 from IPython.display import Markdown, display
 from transformers import AutoConfig, AutoModel, pipeline
 
-from tiny_audio import ASRModel, load_clip
+from tiny_audio import ENCODER_FRAMES_PER_SECOND, ASRModel, clip_names, encode, load_clip
+from tiny_audio import log_mel_spectrogram, n_encoder_frames
 from tiny_audio.demo import build_demo, describe, serve
+from tiny_audio.encoder import encoder_context
 from tiny_audio.evaluation import evaluate, librivox_items
 from tiny_audio.hub import SpeechRecognitionPipeline, hub_unavailable, publish, write_model_card
 from tiny_audio.model import shipped_training_record
-from tiny_audio.plotting import plot_pipeline
+from tiny_audio.plotting import plot_pipeline, plot_stage_times
 from tiny_audio.sampling import resample
 
 REPO_ID = "your-name/tiny-audio-embedded"  # the Hub repository we would publish to; put your user name
@@ -299,6 +303,104 @@ app.close(verbose=False)
 # 50 encoder frames and 10 audio tokens per second.
 
 # %% [markdown]
+# ## 7. Fast enough to serve
+#
+# Someone who speaks into the demo waits for the whole pipeline. Where does that time go?
+# We time each stage on the five bundled clips with the defaults, then with the encoder
+# attending over less of Whisper's 30 s window:
+#
+# - `encoder_padding_seconds = 5` (a config setting, read at every call): the encoder runs
+#   over the clip and 5 s of the silence after it, not over all 1500 positions of the
+#   window. Each layer's cost falls with the length, and attention's with its square.
+
+# %%
+def stage_seconds(recognizer: ASRModel, clips: list) -> dict[str, float]:
+    """Wall seconds each stage spends on ``clips``, one clip after another."""
+    spent = {"log-mel + encoder": 0.0, "projector": 0.0, "LLM writes": 0.0}
+    for c in clips:
+        start = time.perf_counter()
+        _, frames = recognizer.listen(c.audio)
+        middle = time.perf_counter()
+        audio_tokens = recognizer.audio_projector(frames)
+        end = time.perf_counter()
+        recognizer.write(audio_tokens, c.duration)
+        spent["log-mel + encoder"] += middle - start
+        spent["projector"] += end - middle
+        spent["LLM writes"] += time.perf_counter() - end
+    return spent
+
+
+bundled = [load_clip(name) for name in clip_names()]
+audio_seconds = sum(c.duration for c in bundled)
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+# (wall-clock times: they differ between machines and between runs)
+stage_seconds(model, bundled[:1])  # a first call allocates; time the steady state
+times = {"whole 30 s window (default)": stage_seconds(model, bundled)}
+model.config.encoder_padding_seconds = 5.0
+times["clip + 5 s"] = stage_seconds(model, bundled)
+model.config.encoder_padding_seconds = None  # back to the default for the rest of the lesson
+plot_stage_times(times, audio_seconds)
+plt.show()
+
+# %% [markdown]
+# With the whole window the encoder takes about as long as the LLM: it reads 1500 positions
+# for every clip, although these clips last 3–7 s. With the clip + 5 s it is several times
+# cheaper; the LLM's share does not change, and the projector costs nothing either way.
+# The LLM is what bfloat16 speeds up: about 1.7x on CPUs that compute in bf16 natively
+# (`tiny-audio doctor` says whether yours does; elsewhere bf16 is emulated and slower), with
+# the same WER for Whisper's decoder. A second copy of the model, in bf16, would take more
+# memory than this lesson may use; `bench/speedups.py` measures it.
+#
+# Speed bought by changing what the model computes must be paid for in accuracy, if at all.
+# How far are the encoder's frames from the full window's? Cosine similarity 1 would mean
+# the same direction; the projector was trained on the full window's frames.
+
+# %%
+samples = clip.audio  # clip 0880, 2.99 s
+mel = log_mel_spectrogram(torch.from_numpy(samples), model.config.n_mels)[None]
+n_frames = n_encoder_frames(len(samples))
+full_window = encode(model.audio_encoder, mel, n_frames)
+for padding in (5.0, 1.0):
+    frames = encode(model.audio_encoder, mel, n_frames, padding_seconds=padding)
+    similarity = torch.nn.functional.cosine_similarity(frames[0], full_window[0], dim=-1)
+    print(f"clip + {padding:g} s: the encoder runs {encoder_context(n_frames, padding):4} of 1500 positions; "
+          f"cosine similarity to the full window's frames: mean {similarity.mean():.3f}, "
+          f"{int((similarity > 0.95).sum())} of {n_frames} frames above 0.95")
+
+# %% [markdown]
+# Close, not equal. (The frame far off, number 5, is a short vector, about half the typical
+# length with the full window and a fifth with the short one: little to point with.)
+# `bench/speedups.py` measured what that does to a recognizer that works:
+# Whisper's own decoder reading the clip + 5 s keeps its WER (1.4% -> 2.8% on the LibriVox
+# clips: one word; 20.0% -> 19.4% on synthetic speech), while with only 1 s of padding it
+# starts repeating itself. That is why the setting is 5 s, and why it is not the default:
+# the shipped projector was trained on full-window frames. Train with the setting on
+# (`FeatureCache.build` encodes as the config says), and the mismatch disappears.
+#
+# Two more speed-ups change nothing at all, so they are always on. `transcribe` takes a list
+# and decodes windows of similar length together, 8 at a time: each step of the LLM then
+# reads its weights once for eight clips (1.4x faster). And the prompt's start — the system
+# message and "Transcribe the speech:", 31 tokens, the same for every clip — is run through
+# the LLM once and its keys and values reused (a few percent). The transcripts are the same
+# as one clip at a time:
+
+# %%
+audio = [c.audio for c in bundled]
+together = model.transcribe(audio, batch_size=8)
+one_by_one = [model.transcribe(a, batch_size=1) for a in audio]
+print(f"{len(audio)} clips, batched and one by one: {'identical' if together == one_by_one else 'DIFFERENT'} transcripts")
+
+# %% [markdown]
+# The measured figures (2-core CPU, `BENCHMARKS.md`): with the clip + 5 s, bf16 and batches
+# of 8, the whole transcription is about 4x faster than with the defaults one clip at a
+# time, and about twice as fast as Whisper base run by faster-whisper in int8. The tool that
+# did not pay: `torch.compile`, which compiled for a minute to gain nothing measurable here.
+#
+# On the command line: `tiny-audio transcribe *.wav --dtype bfloat16 --encoder-padding 5`.
+
+# %% [markdown]
 # ## Exercises
 #
 # ### Exercise 5.1
@@ -363,6 +465,25 @@ for args in ((folder, "my tiny audio"), (bare, REPO_ID)):
         print(f"ValueError: {str(err).replace(str(folder.parent), '<tmp>')}")
 
 # %% [markdown]
+# ### Exercise 5.5
+# Attention over ``n`` positions costs about ``n²``. For a 3 s clip (150 frames with audio),
+# how many positions does the encoder run over with the whole window, with 5 s of padding
+# and with 1 s (`tiny_audio.encoder.encoder_context`)? What fraction of the full window's
+# attention work is each? And for a 25 s clip?
+
+# %%
+# Your code here
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution
+for seconds in (3, 25):
+    frames_with_audio = seconds * ENCODER_FRAMES_PER_SECOND
+    for padding in (None, 5.0, 1.0):
+        positions = encoder_context(frames_with_audio, padding)
+        label = "whole window" if padding is None else f"clip + {padding:g} s"
+        print(f"{seconds:2} s clip, {label:12}: {positions:4} positions, {(positions / 1500) ** 2:6.1%} of the attention work")
+
+# %% [markdown]
 # ## Summary
 #
 # - `save_pretrained` writes `config.json` and the projector's weights: about 6 MB. The
@@ -374,6 +495,8 @@ for args in ((folder, "my tiny audio"), (bare, REPO_ID)):
 #   the bad ones.
 # - `publish` uploads folder and card in one commit, and explains in one line when it cannot.
 # - `tiny-audio demo` serves a page on your machine: record, transcribe, see every shape.
+# - Speed: batching and the reused prompt prefix are free; a shorter encoder window and bf16
+#   cost a little exactness for several times the speed. Measure both sides before choosing.
 #
 # That closes the loop of the course: build the pipeline (lessons 1–2), train the projector
 # (3), measure it (4), and share it (5). The shipped projector is where that loop starts;

@@ -25,6 +25,7 @@ from tiny_audio.plotting import (
     plot_pipeline,
     plot_sampling,
     plot_spectrogram,
+    plot_stage_times,
     plot_token_probs,
     plot_trace,
     plot_training_history,
@@ -387,4 +388,18 @@ def test_plot_wer_vs_snr_labels_clean_and_checks_lengths():
     np.testing.assert_allclose(ax.lines[0].get_ydata(), [10, 20, 50])
     with pytest.raises(ValueError, match="one WER per noise level"):
         plot_wer_vs_snr([10, 0], {"a": [0.1]})
+    plt.close("all")
+
+
+def test_plot_stage_times_stacks_each_settings_stages_and_labels_its_speed():
+    times = {"defaults": {"encoder": 2.0, "decoder": 3.0}, "fast": {"encoder": 0.5, "decoder": 1.5}}
+    ax = plot_stage_times(times, audio_seconds=10.0)
+    widths = [patch.get_width() for patch in ax.patches]
+    assert widths == [2.0, 0.5, 3.0, 1.5]  # stage by stage, one bar segment per setting
+    labels = [t.get_text().strip() for t in ax.texts]
+    assert labels == ["5.0 s (2.0x real time)", "2.0 s (5.0x real time)"]
+    rows = dict(zip((t.get_text() for t in ax.get_yticklabels()), ax.get_yticks()))
+    assert rows["defaults"] > rows["fast"]  # the first setting on top
+    with pytest.raises(ValueError, match="the same stages"):
+        plot_stage_times({"a": {"encoder": 1.0}, "b": {"decoder": 1.0}}, 1.0)
     plt.close("all")

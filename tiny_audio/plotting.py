@@ -16,6 +16,9 @@ Used in Lesson 3 (training the projector): which positions the loss counts
 Used in Lesson 4 (evaluation): the word alignment behind a WER (``plot_alignment``), and
 where a recognizer fails — per-clip WER against length or speaking rate
 (``plot_wer_by_clip``) and WER as noise rises (``plot_wer_vs_snr``).
+
+Used in Lesson 5 (publishing): where a transcription's time goes, stage by stage, with
+the default and the fast settings (``plot_stage_times``).
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ __all__ = [
     "plot_pipeline",
     "plot_sampling",
     "plot_spectrogram",
+    "plot_stage_times",
     "plot_token_probs",
     "plot_trace",
     "plot_waveform",
@@ -796,4 +800,40 @@ def plot_wer_vs_snr(snrs_db: Sequence[float], wers: dict[str, Sequence[float]], 
     ax.set_ylim(bottom=0)
     ax.legend(fontsize="small")
     ax.set_title("WER as background noise rises")
+    return ax
+
+
+def plot_stage_times(
+    times: dict[str, dict[str, float]], audio_seconds: float, *, ax: Axes | None = None
+) -> Axes:
+    """Draw one horizontal bar per setting, split into the seconds each stage took.
+
+    Used in Lesson 5 (publishing).
+
+    Args:
+        times: setting name -> stage name -> wall seconds (every setting names the same stages).
+        audio_seconds: how much audio was transcribed: each bar is labelled with its
+            real-time factor, audio seconds per wall second.
+        ax: axes to draw into; a new figure when None.
+
+    Returns:
+        The axes drawn into.
+    """
+    stages = list(next(iter(times.values()), {}))
+    if not stages or any(list(stage_times) != stages for stage_times in times.values()):
+        raise ValueError(f"every setting must time the same stages, in the same order; got {times}")
+    ax = _axes(ax, figsize=(7.5, 1.3 + 0.7 * len(times)))
+    rows = np.arange(len(times))[::-1]  # the first setting on top
+    left = np.zeros(len(times))
+    for stage, colour in zip(stages, plt.get_cmap("tab10").colors):
+        widths = np.array([stage_times[stage] for stage_times in times.values()])
+        ax.barh(rows, widths, left=left, color=colour, label=stage, height=0.6)
+        left += widths
+    for row, total in zip(rows, left):
+        ax.text(total, row, f"  {total:.1f} s ({audio_seconds / total:.1f}x real time)", va="center", fontsize="small")
+    ax.set_yticks(rows, list(times))
+    ax.set_xlim(0, left.max() * 1.45)  # room for the labels
+    ax.set_xlabel(f"wall seconds to transcribe {audio_seconds:.1f} s of audio")
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=len(stages), frameon=False)
+    ax.set_title("where the time goes")
     return ax
