@@ -348,7 +348,7 @@ plt.show()
 # With the whole window the encoder takes about as long as the LLM: it reads 1500 positions
 # for every clip, although these clips last 3–7 s. With the clip + 5 s it is several times
 # cheaper; the LLM's share does not change, and the projector costs nothing either way.
-# The LLM is what bfloat16 speeds up: about 1.7x on CPUs that compute in bf16 natively
+# The LLM is what bfloat16 speeds up: about 1.8x on CPUs that compute in bf16 natively
 # (`tiny-audio doctor` says whether yours does; elsewhere bf16 is emulated and slower), with
 # the same WER for Whisper's decoder. A second copy of the model, in bf16, would take more
 # memory than this lesson may use; `bench/speedups.py` measures it.
@@ -381,10 +381,10 @@ for padding in (5.0, 1.0):
 #
 # Two more speed-ups change nothing at all, so they are always on. `transcribe` takes a list
 # and decodes windows of similar length together, 8 at a time: each step of the LLM then
-# reads its weights once for eight clips (1.4x faster). And the prompt's start — the system
-# message and "Transcribe the speech:", 31 tokens, the same for every clip — is run through
-# the LLM once and its keys and values reused (a few percent). The transcripts are the same
-# as one clip at a time:
+# reads its weights once for eight clips (1.3–1.4x faster here). And the prompt's start —
+# the system message and "Transcribe the speech:", 31 tokens, the same for every clip — is
+# run through the LLM once and its keys and values reused (a few percent). The transcripts
+# are the same as one clip at a time:
 
 # %%
 audio = [c.audio for c in bundled]
