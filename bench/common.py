@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import platform
+import statistics
 import sys
+import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +20,22 @@ def machine(device: torch.device) -> str:
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
     return f"cpu ({platform.machine()}, {torch.get_num_threads()} threads)"
+
+
+def median_seconds(device: torch.device, fn: Callable[[], object], repeats: int = 5) -> float:
+    """Median wall seconds of ``fn()`` over ``repeats`` calls after one warm-up call
+    (waiting for the GPU to finish each one)."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        fn()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def report(title: str, lines: list[str], *, save: bool) -> None:

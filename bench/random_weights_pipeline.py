@@ -21,14 +21,11 @@ bf16 tensor-core FLOP/s and HBM bandwidth from NVIDIA's data sheets); elsewhere 
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
 
 import torch
 from transformers import GenerationConfig
 
-from common import machine, report
+from common import machine, median_seconds, report
 
 from tiny_audio import N_SAMPLES, ASRConfig, ASRModel, encode, log_mel_spectrogram
 from tiny_audio.device import choose_device, choose_dtype
@@ -40,21 +37,6 @@ AUDIO_TOKENS_30S = MAX_ENCODER_FRAMES // 5  # 300 projector outputs for a 30 s w
 SPOKEN_TOKENS_PER_SECOND = 3  # a 30 s window of read speech is ~90 LLM tokens
 # Dense bf16 tensor-core FLOP/s and memory bandwidth (bytes/s), from NVIDIA's data sheets.
 PEAKS = {"H200": (989e12, 4.8e12), "H100 80GB HBM3": (989e12, 3.35e12), "H100 PCIe": (756e12, 2.0e12)}
-
-
-def timed(device: torch.device, fn: Callable[[], object], repeats: int = 5) -> float:
-    """Median wall seconds of ``fn()`` after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        fn()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def encoder_flops(config: ASRConfig) -> float:
@@ -113,14 +95,14 @@ def main() -> None:
         lines.append(f"limits used: {peak_flops / 1e12:g} TFLOP/s dense, {bandwidth / 1e9:g} GB/s memory")
 
     audio = torch.randn(args.batch, N_SAMPLES, device=device) * 0.1  # (B, 480000): 30 s each
-    mel_s = timed(device, lambda: log_mel_spectrogram(audio, config.n_mels))
+    mel_s = median_seconds(device, lambda: log_mel_spectrogram(audio, config.n_mels))
     mel = log_mel_spectrogram(audio, config.n_mels)  # (B, n_mels, 3000)
     flops = encoder_flops(config)
     lines.append(f"encoder: {flops / 1e9:,.0f} GFLOP per 30 s window (counted from the config)")
     encoder_s = {}
     with torch.no_grad():
         for batch in (1, args.batch):
-            encoder_s[batch] = seconds = timed(device, lambda: encode(model.audio_encoder, mel[:batch], MAX_ENCODER_FRAMES))
+            encoder_s[batch] = seconds = median_seconds(device, lambda: encode(model.audio_encoder, mel[:batch], MAX_ENCODER_FRAMES))
             line = f"  batch {batch:>3}: {1000 * seconds / batch:8.2f} ms per window"
             if peak_flops:
                 bound = flops * batch / peak_flops
@@ -140,8 +122,8 @@ def main() -> None:
                 config_n = GenerationConfig(do_sample=False, max_new_tokens=n, min_new_tokens=n, pad_token_id=0, eos_token_id=None)
                 llm.generate(inputs_embeds=embeds, attention_mask=mask, generation_config=config_n)
 
-            prefill_s = timed(device, lambda: write(1), repeats=3)
-            step_s = (timed(device, lambda: write(args.new_tokens), repeats=3) - prefill_s) / (args.new_tokens - 1)
+            prefill_s = median_seconds(device, lambda: write(1), repeats=3)
+            step_s = (median_seconds(device, lambda: write(args.new_tokens), repeats=3) - prefill_s) / (args.new_tokens - 1)
             decoder_step_s[batch] = (prefill_s, step_s)
             line = f"  batch {batch:>3}: {batch / step_s:8.1f} tokens/s ({1000 * step_s:.2f} ms per step, prefill {1000 * prefill_s:.0f} ms)"
             if peak_flops and bandwidth:

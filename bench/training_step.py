@@ -11,13 +11,11 @@ process on the same batch, so the ratio is meaningful on a noisy machine.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 import torch
 
-from common import machine, report
+from common import machine, median_seconds, report
 
 from tiny_audio import ASRModel, SAMPLE_RATE, encode, log_mel_spectrogram, n_encoder_frames
 from tiny_audio.device import has_fast_bf16
@@ -64,21 +62,8 @@ def main() -> None:
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
 
-    def timed(fn) -> float:
-        fn()  # warm-up
-        times = []
-        for _ in range(args.steps):
-            if device.type == "cuda":
-                torch.cuda.synchronize()
-            start = time.perf_counter()
-            fn()
-            if device.type == "cuda":
-                torch.cuda.synchronize()
-            times.append(time.perf_counter() - start)
-        return statistics.median(times)
-
-    with_cache = timed(lambda: step(cached))
-    without_cache = timed(lambda: step(None))
+    with_cache = median_seconds(device, lambda: step(cached), args.steps)
+    without_cache = median_seconds(device, lambda: step(None), args.steps)
     lines = [
         f"{args.preset} preset on {machine(device)}; batch {args.batch_size} x {args.seconds:g} s clips; "
         f"{'bf16 autocast' if use_bf16 else 'float32'}",
