@@ -1,9 +1,12 @@
-"""Shared fixtures: no network, and one embedded model loaded once per test session."""
+"""Shared fixtures: no network, no deprecated calls, and one embedded model loaded once per test session."""
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import traceback
+import warnings
 
 import pytest
 
@@ -31,3 +34,82 @@ def embedded_model():
     from tiny_audio import ASRModel
 
     return ASRModel.from_pretrained("embedded", device="cpu")
+
+
+# ---- deprecations: a library's warning triggered by our code fails the test ----------------
+# A new release of a dependency that deprecates something we call prints a warning to
+# stderr in every lesson and on every command line. Turn that into a test failure that
+# names the package, so the next upgrade is caught here and not by a student.
+
+PACKAGE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tiny_audio")
+DEPRECATION_CATEGORIES = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+
+
+def _package_of(filename: str) -> str:
+    """The top-level package a source file belongs to ("transformers" for
+    .../site-packages/transformers/generation/utils.py)."""
+    parts = os.path.normpath(filename).split(os.sep)
+    for marker in ("site-packages", "dist-packages"):
+        if marker in parts:
+            rest = parts[parts.index(marker) + 1 :]
+            return rest[0].removesuffix(".py") if rest else filename
+    if filename.startswith(PACKAGE_DIR):
+        return "tiny_audio"
+    return os.path.basename(filename)
+
+
+def _our_frame(stack) -> str | None:
+    """The innermost ``file:line`` of ours in a call stack, or None when our code is not on it."""
+    for frame in reversed(stack):
+        if frame.filename.startswith(PACKAGE_DIR):
+            return f"{os.path.relpath(frame.filename, os.path.dirname(PACKAGE_DIR))}:{frame.lineno}"
+    return None
+
+
+class _DeprecationLog(logging.Handler):
+    """Collects the deprecation notices libraries print through logging (transformers
+    does, with ``logger.warning_once``), when our code is on the call stack."""
+
+    def __init__(self, found: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.found = found
+
+    def emit(self, record: logging.LogRecord) -> None:
+        where = _our_frame(traceback.extract_stack())
+        if where and "deprecat" in record.getMessage().lower():
+            package = record.name.split(".")[0]
+            self.found.append(f"{package} logged a deprecation, called from {where}: {record.getMessage()}")
+
+
+@pytest.fixture(autouse=True)
+def fail_on_deprecations():
+    """Fail the test when code of ours makes a library warn that something is deprecated.
+
+    Yields the list of what was found so far (one line each), which a test may inspect."""
+    found: list[str] = []
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        stack = traceback.extract_stack()[:-1]  # this function's caller and up
+        where = _our_frame(stack)
+        if where is not None:
+            # warnings.warn attributes the warning to a caller (its stacklevel); the package
+            # that issued it is the innermost frame outside the warnings machinery.
+            issuer = next(f.filename for f in reversed(stack) if os.path.basename(f.filename) != "warnings.py")
+            found.append(f"{category.__name__} from {_package_of(issuer)}, called from {where}: {message}")
+
+    log = _DeprecationLog(found)
+    loggers = [logging.getLogger(name) for name in ("transformers", "accelerate", "huggingface_hub")]
+    with warnings.catch_warnings():
+        for category in DEPRECATION_CATEGORIES:
+            warnings.simplefilter("always", category)
+        warnings.showwarning = show
+        for logger in loggers:
+            logger.addHandler(log)
+        try:
+            yield found
+        finally:
+            for logger in loggers:
+                logger.removeHandler(log)
+    if found:
+        pytest.fail("a dependency deprecates something tiny_audio uses; move to its current API:\n" + "\n".join(found),
+                    pytrace=False)

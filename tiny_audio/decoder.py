@@ -15,15 +15,21 @@ is run through the LLM once (``PromptPrefix``) and its keys and values reused.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
 from transformers import DynamicCache, GenerationConfig, PreTrainedModel, PreTrainedTokenizerBase
+from transformers.modeling_outputs import CausalLMOutputWithPast
 
 AUDIO_TOKEN = "<audio>"
 DEFAULT_PROMPT = f"Transcribe the speech: {AUDIO_TOKEN}"
 TOP_K_SHOWN = 5  # alternatives kept per generated token, for the probability plots
+# The name transformers gives the key/value cache, as a model output field and as an
+# argument of ``generate``: "cache" since 5.24, where "past_key_values" warns that it is
+# deprecated; "past_key_values" before.
+CACHE_ARG = "cache" if "cache" in {f.name for f in dataclasses.fields(CausalLMOutputWithPast)} else "past_key_values"
 
 
 def add_audio_token(tokenizer: PreTrainedTokenizerBase) -> int:
@@ -148,7 +154,7 @@ class PromptPrefix:
     def build(cls, llm: PreTrainedModel, input_ids: torch.Tensor) -> PromptPrefix:
         """Run ``llm`` once over ``input_ids`` ``(n_prefix,)``: the prompt up to its first audio slot."""
         embeds = llm.get_input_embeddings()(input_ids.to(llm.device))  # (n_prefix, D)
-        cache = llm(inputs_embeds=embeds[None], use_cache=True).past_key_values
+        cache = getattr(llm(inputs_embeds=embeds[None], use_cache=True), CACHE_ARG)
         return cls(embeds=embeds, cache=cache)
 
     def cache_for(self, batch_size: int) -> DynamicCache:
@@ -208,8 +214,8 @@ def generate(
         inputs_embeds=inputs_embeds,
         attention_mask=attention_mask,
         position_ids=(attention_mask.cumsum(-1) - 1).clamp(min=0),  # padding takes no position
-        past_key_values=None if prefix is None else prefix.cache_for(len(prompts)),
         generation_config=config,
+        **{CACHE_ARG: None if prefix is None else prefix.cache_for(len(prompts))},
     )
     logits = torch.stack(out.logits, dim=1)  # (B, n_new, vocab); only the new tokens come back
     return [
