@@ -19,7 +19,7 @@ from common import machine, median_seconds, report
 
 from tiny_audio import ASRModel, SAMPLE_RATE, encode, log_mel_spectrogram, n_encoder_frames
 from tiny_audio.device import has_fast_bf16
-from tiny_audio.training import make_batch, projector_loss
+from tiny_audio.training import make_batch
 
 SENTENCE = "she was not an ill disposed young woman but rather selfish"
 
@@ -38,7 +38,7 @@ def main() -> None:
 
     model = ASRModel.from_pretrained(args.preset, device=args.device)
     device = model.audio_projector.proj.weight.device
-    projector, llm = model.audio_projector.train(), model.text_decoder
+    projector = model.audio_projector.train()
     optimizer = torch.optim.AdamW(projector.parameters(), lr=1e-4)
     rng = np.random.default_rng(0)
     audios = [rng.standard_normal(int(args.seconds * SAMPLE_RATE)).astype(np.float32) * 0.1 for _ in range(args.batch_size)]
@@ -57,7 +57,7 @@ def main() -> None:
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
             batch = make_batch(examples or features_of(audios), model.tokenizer, model.config.prompt,
                                model.config.audio_downsample_rate)
-            loss = projector_loss(projector, llm, batch.to(device))
+            loss = model(**batch.to(device).model_inputs("llm", ctc=False)).loss
         loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)

@@ -14,6 +14,6 @@ from tiny_audio.training import TrainConfig, train  # noqa: E402
 out = Path(sys.argv[1])
 model = tiny_model()
 features = tiny_features(model, out / "features")
-train(model, features, TrainConfig(steps=3, batch_size=4, warmup_steps=1, checkpoint_every=3), out / "run", progress=False)
+train(model, features, TrainConfig(ctc_steps=2, ctc_batch_size=4, steps=2, batch_size=4, warmup_steps=1, checkpoint_every=3), out / "run", progress=False)
 rank = torch.distributed.get_rank()
 torch.save(model.audio_projector.state_dict(), out / f"projector-rank{rank}.pt")

@@ -114,22 +114,18 @@ def _prepare_data(args: argparse.Namespace) -> None:
 def _train(args: argparse.Namespace) -> None:
     from .synth import read_manifest  # imported here: the data tools pull in more libraries
 
-    config = TrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr, warmup_steps=args.warmup_steps,
-                         checkpoint_every=args.checkpoint_every, seed=args.seed,
-                         mixed_precision=args.precision)
-    data = Path(args.data)
-    records = read_manifest(data)  # a bad folder fails here, before the model loads
+    config = TrainConfig(ctc_steps=args.ctc_steps, ctc_batch_size=args.ctc_batch_size, ctc_lr=args.ctc_lr,
+                         steps=args.steps, batch_size=args.batch_size, lr=args.lr, ctc_weight=args.ctc_weight,
+                         warmup_steps=args.warmup_steps, checkpoint_every=args.checkpoint_every,
+                         eval_every=args.eval_every, seed=args.seed, mixed_precision=args.precision)
+    folders = [Path(args.data)] + ([Path(args.eval_data)] if args.eval_data else [])
+    records = [read_manifest(folder) for folder in folders]  # a bad folder fails here, before the model loads
     process = PartialState()  # under `accelerate launch`, each process trains on its own device
     model = ASRModel.from_pretrained(args.model, device=args.device or process.device)
-    padding = model.config.encoder_padding_seconds  # frames encoded another way are cached apart
-    suffix = "" if padding is None else f"-pad{padding:g}s"
-    cache = data / f"features-{model.config.audio_model_id.replace('/', '--')}{suffix}"
     with process.main_process_first():  # the first process encodes the clips; the others then read them
-        if is_complete(cache):
-            features = FeatureCache(cache)
-        else:
-            features = FeatureCache.build(model, [(data / r["path"], r["text"]) for r in records], cache)
-    history = train(model, features, config, args.out)
+        caches = [FeatureCache.for_model(model, folder, [(folder / r["path"], r["text"]) for r in recs])
+                  for folder, recs in zip(folders, records)]
+    history = train(model, caches[0], config, args.out, eval_features=caches[1] if args.eval_data else None)
     if process.is_main_process:
         print(f"trained {len(history)} steps, final loss {history[-1]['loss']:.3f}; load it with --model {args.out}")
 
@@ -215,11 +211,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default="embedded", help="preset or saved folder to start from (default: embedded)")
     p.add_argument("--device", help="default: cuda when available (under accelerate: this process's GPU)")
     defaults = TrainConfig()
-    p.add_argument("--steps", type=int, default=defaults.steps)
+    p.add_argument("--ctc-steps", type=int, default=defaults.ctc_steps,
+                   help=f"stage 1, the CTC warm start: steps (default: {defaults.ctc_steps}; 0 skips it)")
+    p.add_argument("--ctc-batch-size", type=int, default=defaults.ctc_batch_size)
+    p.add_argument("--ctc-lr", type=float, default=defaults.ctc_lr)
+    p.add_argument("--steps", type=int, default=defaults.steps,
+                   help=f"stage 2, the LLM's loss + CTC: steps (default: {defaults.steps})")
     p.add_argument("--batch-size", type=int, default=defaults.batch_size, help="global batch, split across processes")
     p.add_argument("--lr", type=float, default=defaults.lr)
-    p.add_argument("--warmup-steps", type=int, default=defaults.warmup_steps)
+    p.add_argument("--ctc-weight", type=float, default=defaults.ctc_weight,
+                   help=f"share of the CTC loss in stage 2 (default: {defaults.ctc_weight})")
+    p.add_argument("--warmup-steps", type=int, default=defaults.warmup_steps, help="per stage")
     p.add_argument("--checkpoint-every", type=int, default=defaults.checkpoint_every)
+    p.add_argument("--eval-data", help="a held-out folder made by `tiny-audio prepare-data`: its loss is recorded "
+                                       "in history.json every --eval-every steps")
+    p.add_argument("--eval-every", type=int, default=defaults.eval_every)
     p.add_argument("--seed", type=int, default=defaults.seed)
     p.add_argument("--precision", choices=("auto", "bf16", "no"), default=defaults.mixed_precision,
                    help="bf16 autocast; auto: on a GPU or a CPU with native bf16 (default: auto)")

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .cache import atomic_dir
+from .cache import atomic_dir, is_complete
 from .encoder import encode, n_encoder_frames
 from .log_mel import log_mel_spectrogram
 from .sampling import load_audio
@@ -63,6 +63,16 @@ class FeatureCache:
         item = self.items[i]
         rows = self.frames[item["offset"] : item["offset"] + item["n_frames"]]
         return torch.from_numpy(np.asarray(rows, dtype=np.float32)), item["text"]
+
+    @classmethod
+    def for_model(cls, model, data_dir: str | Path, items: Sequence[tuple[str | Path | np.ndarray, str]]) -> FeatureCache:
+        """The cache of ``items`` (a dataset's clips) next to the dataset in ``data_dir``, built
+        on first use. Frames encoded another way are cached apart: the folder is named after
+        the encoder and its padding (``features-openai--whisper-base-pad5s``)."""
+        padding = model.config.encoder_padding_seconds
+        suffix = "" if padding is None else f"-pad{padding:g}s"
+        folder = Path(data_dir) / f"features-{model.config.audio_model_id.replace('/', '--')}{suffix}"
+        return cls(folder) if is_complete(folder) else cls.build(model, items, folder)
 
     @classmethod
     def build(

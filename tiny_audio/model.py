@@ -15,6 +15,7 @@ import json
 import math
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,10 +24,11 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file
 from tqdm.auto import tqdm
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, WhisperModel
-from transformers.utils import cached_file
+from transformers.utils import ModelOutput, cached_file
 
 from . import weights
 from .config import PRESET_DIR, PRESETS, ASRConfig
+from .ctc import IGNORE_INDEX, CTCHead
 from .decoder import Generation, PromptPrefix, add_audio_token, build_prompt, embedding_rms, generate, merge_audio
 from .device import choose_device, choose_dtype
 from .encoder import build_whisper, encode, freeze, n_encoder_frames
@@ -43,6 +45,26 @@ HUB_KWARGS = frozenset({"revision", "token", "cache_dir", "local_files_only", "f
 # Keywords that transformers' AutoModel and pipeline() add to every call; they concern remote
 # code and adapters, which this model does not use, so they are accepted and ignored.
 _AUTO_CLASS_KWARGS = frozenset({"_from_auto", "_from_pipeline", "trust_remote_code", "code_revision", "adapter_kwargs"})
+
+
+@dataclass
+class ASROutput(ModelOutput):
+    """What ``ASRModel.forward`` returns.
+
+    Attributes:
+        loss: ``lm_loss + ctc_weight * ctc_loss`` (whichever were computed), or None.
+        lm_loss: the LLM's cross-entropy on the transcript tokens (``labels``).
+        ctc_loss: the CTC loss of the audio slots against ``ctc_labels`` (see ``tiny_audio.ctc``).
+        logits: the LLM's logits from the first labelled position on ``(B, n_kept, vocab)``,
+            or at every position when no labels are given; None when the LLM did not run.
+        audio_embeddings: the projector's output ``(B, T_max/k, llm_dim)``.
+    """
+
+    loss: torch.Tensor | None = None
+    lm_loss: torch.Tensor | None = None
+    ctc_loss: torch.Tensor | None = None
+    logits: torch.Tensor | None = None
+    audio_embeddings: torch.Tensor | None = None
 
 
 class ASRModel(PreTrainedModel):
@@ -194,6 +216,60 @@ class ASRModel(PreTrainedModel):
                 os.replace(item, target / item.name)
 
     # ---- running ---------------------------------------------------------------------------
+
+    def forward(
+        self,
+        frames: torch.Tensor,
+        n_audio_tokens: torch.Tensor,
+        input_ids: torch.Tensor | None = None,
+        audio_mask: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        ctc_labels: torch.Tensor | None = None,
+        ctc_head: CTCHead | None = None,
+        ctc_weight: float = 1.0,
+    ) -> ASROutput:
+        """Projector, merge and LLM in one pass, with the training losses (transformers style).
+
+        Args:
+            frames: encoder frames, zero-padded ``(B, T_max, encoder_dim)``.
+            n_audio_tokens: the projector outputs each example uses ``(B,)``.
+            input_ids: the prompt (with its audio slots) and, in training, the transcript
+                ``(B, L)``; None runs the projector only (the CTC warm start needs no LLM).
+            audio_mask: True at the audio slots ``(B, L)``.
+            attention_mask: 1 at real tokens, 0 at padding ``(B, L)``.
+            labels: the ids to predict, aligned with ``input_ids`` as in transformers
+                (position ``t - 1`` predicts ``labels[:, t]``), ``IGNORE_INDEX`` where no
+                loss counts: prompt, audio slots, padding ``(B, L)``.
+            ctc_labels: the transcript's LLM token ids for CTC ``(B, S)``, ``IGNORE_INDEX``-padded.
+            ctc_head: scores the slots against the LLM's embeddings (needed with ``ctc_labels``).
+            ctc_weight: the CTC loss's share of ``loss``.
+        """
+        audio_embeddings = self.audio_projector(frames)  # (B, T_max/k, D_llm)
+        output = ASROutput(audio_embeddings=audio_embeddings)
+        if ctc_labels is not None:
+            if ctc_head is None:
+                raise ValueError("ctc_labels need a ctc_head to score the slots; pass ctc_head=CTCHead(...)")
+            output.ctc_loss = ctc_head.loss(audio_embeddings, n_audio_tokens, ctc_labels)
+        if input_ids is not None:
+            used = torch.arange(audio_embeddings.shape[1], device=frames.device) < n_audio_tokens[:, None]
+            llm = self.text_decoder
+            embeds = merge_audio(llm.get_input_embeddings(), input_ids, audio_mask, audio_embeddings[used])
+            # The output layer is an (llm_dim x vocab) product per position: compute logits only
+            # from the position that predicts the first transcript token on.
+            first = 0 if labels is None else int((labels != IGNORE_INDEX).int().argmax(-1).min()) - 1
+            output.logits = llm(
+                inputs_embeds=embeds, attention_mask=attention_mask, logits_to_keep=input_ids.shape[1] - first
+            ).logits  # (B, L - first, vocab)
+            if labels is not None:
+                targets = labels[:, first + 1 :]  # the token each kept position predicts
+                output.lm_loss = torch.nn.functional.cross_entropy(
+                    output.logits[:, :-1].flatten(0, 1).float(), targets.flatten(), ignore_index=IGNORE_INDEX
+                )
+        losses = [output.lm_loss, None if output.ctc_loss is None else ctc_weight * output.ctc_loss]
+        if any(loss is not None for loss in losses):
+            output.loss = sum(loss for loss in losses if loss is not None)
+        return output
 
     def parameter_counts(self) -> dict[str, int]:
         """Parameters per part: ``encoder`` (Whisper's encoder only: its own decoder is never

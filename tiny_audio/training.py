@@ -1,15 +1,23 @@
 """Training the projector, the one trainable part, on cached encoder features (lesson 3).
 
-The encoder and the LLM stay frozen. Each example is a prompt whose ``<audio>`` slots hold
-the projector's output, followed by the transcript; the loss is the LLM's next-token
-cross-entropy on the transcript tokens only (prompt, audio and padding are masked with
--100), so the projector learns exactly one thing: to say to the LLM what was spoken.
+The encoder and the LLM stay frozen. Training runs in two stages:
 
-AdamW with linear warmup and cosine decay, gradient clipping, bf16 autocast on a GPU (and
-on a CPU with native bf16 instructions, where it halves the step time).
+1. ``ctc`` — **point at the LLM's words.** Each projector output is scored against the
+   LLM's own input embeddings (``tiny_audio.ctc.CTCHead``) and CTC rewards slots that spell
+   the transcript's tokens in order. No LLM runs, so a step costs milliseconds, and within
+   minutes the projector's vectors *mean* the spoken words.
+2. ``llm`` — **make the LLM read them.** Each example is a prompt whose ``<audio>`` slots
+   hold the projector's output, followed by the transcript; the loss is the LLM's
+   next-token cross-entropy on the transcript tokens only (prompt, audio and padding are
+   masked with -100), plus ``ctc_weight`` times the CTC loss, which keeps the slots
+   pointing at words while the LLM's loss shapes them into vectors it reads.
+
+Both losses come from one place, ``ASRModel.forward(..., labels=..., ctc_labels=...)``.
+AdamW with linear warmup and cosine decay in each stage, gradient clipping, bf16 autocast
+on a GPU (and on a CPU with native bf16 instructions, where it halves the step time).
 Runs unchanged under ``accelerate launch`` (DDP): every process takes its share of each
 global batch, and DDP averages the projector's gradients. The sample order is a pure
-function of (seed, step), so a run resumed from a checkpoint continues exactly.
+function of (seed, stage, step), so a run resumed from a checkpoint continues exactly.
 """
 
 from __future__ import annotations
@@ -18,48 +26,84 @@ import functools
 import io
 import json
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from accelerate import Accelerator
 from tqdm.auto import tqdm
 
 from .cache import atomic_write_bytes
-from .decoder import build_prompt, merge_audio
+from .ctc import IGNORE_INDEX, CTCHead, ctc_token_ids
+from .decoder import build_prompt
 from .device import has_fast_bf16
 from .features import FeatureCache
-from .model import PROJECTOR_FILE
-from .projector import AudioProjector, output_length
+from .model import PROJECTOR_FILE, ASRModel, ASROutput
+from .projector import output_length
 
 CHECKPOINT_FILE = "checkpoint.pt"
 HISTORY_FILE = "history.json"
-IGNORE_INDEX = -100  # the label value cross-entropy skips
+STAGES = ("ctc", "llm")  # in the order they run
+EVAL_EXAMPLES = 32  # held-out clips whose loss is recorded every eval_every steps
 
 
 @dataclass
 class TrainConfig:
-    """How the projector is trained. The defaults suit the embedded preset on one GPU."""
+    """How the projector is trained: the CTC warm start, then the LLM's loss.
 
-    steps: int = 2000
-    batch_size: int = 16  # global: split evenly across processes
-    lr: float = 1e-3  # a small, freshly initialised layer tolerates a large rate
-    min_lr_ratio: float = 0.1  # cosine decays to lr * this
-    warmup_steps: int = 100  # ramp up while AdamW's moment estimates settle
+    The defaults are the shipped embedded projector's recipe (see the README).
+    """
+
+    ctc_steps: int = 1200  # stage 1: CTC against the LLM's embedding table
+    ctc_batch_size: int = 32  # a CTC step runs no LLM, so it takes bigger batches
+    ctc_lr: float = 2e-3
+    steps: int = 2000  # stage 2: the LLM's next-token loss + ctc_weight * CTC
+    batch_size: int = 8  # global: split evenly across processes
+    lr: float = 5e-4
+    ctc_weight: float = 0.3
+    min_lr_ratio: float = 0.1  # cosine decays to lr * this, in each stage
+    warmup_steps: int = 50  # per stage: ramp up while AdamW's moment estimates settle
     weight_decay: float = 0.01
     grad_clip: float = 1.0
     checkpoint_every: int = 200
+    eval_every: int = 100  # held-out loss every this many steps (when held-out features are given)
     seed: int = 0
     mixed_precision: str = "auto"  # "bf16", "no", or "auto": bf16 where the device runs it natively
 
     def __post_init__(self) -> None:
-        if self.steps < 1 or self.batch_size < 1 or self.checkpoint_every < 1:
-            raise ValueError("steps, batch_size and checkpoint_every must be at least 1")
-        if self.lr <= 0 or not 0 <= self.min_lr_ratio <= 1:
-            raise ValueError(f"need lr > 0 and 0 <= min_lr_ratio <= 1, got {self.lr} and {self.min_lr_ratio}")
+        if self.steps < 0 or self.ctc_steps < 0 or self.steps + self.ctc_steps < 1:
+            raise ValueError(f"need steps >= 0, ctc_steps >= 0 and at least one step, got {self.ctc_steps} and {self.steps}")
+        if min(self.batch_size, self.ctc_batch_size, self.checkpoint_every, self.eval_every) < 1:
+            raise ValueError("batch_size, ctc_batch_size, checkpoint_every and eval_every must be at least 1")
+        if min(self.lr, self.ctc_lr) <= 0 or not 0 <= self.min_lr_ratio <= 1:
+            raise ValueError(f"need lr > 0, ctc_lr > 0 and 0 <= min_lr_ratio <= 1, got {self.lr}, {self.ctc_lr} "
+                             f"and {self.min_lr_ratio}")
+        if self.ctc_weight < 0:
+            raise ValueError(f"ctc_weight must be >= 0, got {self.ctc_weight}")
         if self.mixed_precision not in ("auto", "bf16", "no"):
             raise ValueError(f"mixed_precision must be auto, bf16 or no, got {self.mixed_precision!r}")
+
+    @property
+    def total_steps(self) -> int:
+        return self.ctc_steps + self.steps
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Where global step ``step`` falls: which stage, how far into it, and its settings."""
+
+    name: str  # "ctc" or "llm"
+    step: int  # steps already taken in this stage
+    n_steps: int
+    batch_size: int
+    lr: float
+
+    @classmethod
+    def at(cls, step: int, config: TrainConfig) -> Stage:
+        if step < config.ctc_steps:
+            return cls("ctc", step, config.ctc_steps, config.ctc_batch_size, config.ctc_lr)
+        return cls("llm", step - config.ctc_steps, config.steps, config.batch_size, config.lr)
 
 
 @dataclass
@@ -73,6 +117,7 @@ class Batch:
         audio_mask: True at audio slots, ``(B, L)``.
         labels: transcript ids where the loss counts, -100 elsewhere, ``(B, L)``.
         attention_mask: 1 for real tokens, 0 for padding, ``(B, L)``.
+        ctc_labels: the transcript's token ids for CTC (``ctc_token_ids``), -100-padded, ``(B, S)``.
     """
 
     frames: torch.Tensor
@@ -81,9 +126,21 @@ class Batch:
     audio_mask: torch.Tensor
     labels: torch.Tensor
     attention_mask: torch.Tensor
+    ctc_labels: torch.Tensor
 
     def to(self, device: torch.device) -> Batch:
         return Batch(**{name: value.to(device) for name, value in vars(self).items()})
+
+    def model_inputs(self, stage: str = "llm", ctc: bool = True) -> dict[str, torch.Tensor]:
+        """The keyword arguments of ``ASRModel.forward`` for a stage (``ctc`` runs no LLM);
+        ``ctc=False`` leaves out the CTC labels (then no CTC head is needed)."""
+        inputs = {"frames": self.frames, "n_audio_tokens": self.n_audio_tokens}
+        if ctc:
+            inputs["ctc_labels"] = self.ctc_labels
+        if stage == "llm":
+            inputs.update(input_ids=self.input_ids, audio_mask=self.audio_mask, attention_mask=self.attention_mask,
+                          labels=self.labels)
+        return inputs
 
 
 def make_batch(examples: list[tuple[torch.Tensor, str]], tokenizer, prompt: str, downsample_rate: int) -> Batch:
@@ -91,6 +148,7 @@ def make_batch(examples: list[tuple[torch.Tensor, str]], tokenizer, prompt: str,
     n_tokens = [output_length(len(frames), downsample_rate) for frames, _ in examples]
     prompts = [build_prompt(tokenizer, n, prompt) for n in n_tokens]
     targets = [tokenizer(text, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id] for _, text in examples]
+    ctc_targets = [ctc_token_ids(tokenizer, text) for _, text in examples]
     batch_size = len(examples)
     length = max(len(ids) + len(target) for (ids, _), target in zip(prompts, targets))
     t_max = max(len(frames) for frames, _ in examples)
@@ -102,8 +160,11 @@ def make_batch(examples: list[tuple[torch.Tensor, str]], tokenizer, prompt: str,
         audio_mask=torch.zeros(batch_size, length, dtype=torch.bool),
         labels=torch.full((batch_size, length), IGNORE_INDEX),
         attention_mask=torch.zeros(batch_size, length, dtype=torch.long),
+        ctc_labels=torch.full((batch_size, max(len(t) for t in ctc_targets)), IGNORE_INDEX),
     )
-    for i, ((frames, _), (prompt_ids, audio_mask), target) in enumerate(zip(examples, prompts, targets)):
+    for i, ((frames, _), (prompt_ids, audio_mask), target, ctc_target) in enumerate(
+        zip(examples, prompts, targets, ctc_targets)
+    ):
         n_prompt, n_total = len(prompt_ids), len(prompt_ids) + len(target)
         batch.frames[i, : len(frames)] = frames
         batch.input_ids[i, :n_prompt] = prompt_ids
@@ -111,30 +172,18 @@ def make_batch(examples: list[tuple[torch.Tensor, str]], tokenizer, prompt: str,
         batch.audio_mask[i, :n_prompt] = audio_mask
         batch.labels[i, n_prompt:n_total] = torch.tensor(target)  # the loss counts the transcript only
         batch.attention_mask[i, :n_total] = 1
+        batch.ctc_labels[i, : len(ctc_target)] = torch.tensor(ctc_target)
     return batch
 
 
-def projector_loss(projector: AudioProjector | torch.nn.Module, llm, batch: Batch) -> torch.Tensor:
-    """Mean cross-entropy of the transcript tokens, with gradients only into the projector."""
-    projected = projector(batch.frames)  # (B, T_max/k, D_llm)
-    used = torch.arange(projected.shape[1], device=projected.device) < batch.n_audio_tokens[:, None]  # (B, T_max/k)
-    embeds = merge_audio(llm.get_input_embeddings(), batch.input_ids, batch.audio_mask, projected[used])
-    # Logits only from the position that predicts the first transcript token on: the output
-    # layer is an (llm_dim x vocab) matmul per position, and the prompt's positions carry no loss.
-    first = int((batch.labels != IGNORE_INDEX).int().argmax(-1).min()) - 1
-    logits = llm(inputs_embeds=embeds, attention_mask=batch.attention_mask,
-                 logits_to_keep=batch.labels.shape[1] - first).logits  # (B, L - first, vocab)
-    targets = batch.labels[:, first + 1 :]  # (B, L - first - 1): the token each position predicts
-    return F.cross_entropy(logits[:, :-1].flatten(0, 1).float(), targets.flatten(), ignore_index=IGNORE_INDEX)
-
-
-def lr_factor(step: int, config: TrainConfig) -> float:
-    """Learning-rate multiplier at ``step``: linear warmup, then cosine down to ``min_lr_ratio``."""
-    if step < config.warmup_steps:
-        return (step + 1) / config.warmup_steps
-    progress = (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps)
+def lr_factor(step: int, n_steps: int, warmup_steps: int, min_lr_ratio: float) -> float:
+    """Learning-rate multiplier ``step`` steps into a stage of ``n_steps``: linear warmup,
+    then cosine down to ``min_lr_ratio``."""
+    if step < warmup_steps:
+        return (step + 1) / warmup_steps
+    progress = (step - warmup_steps) / max(1, n_steps - warmup_steps)
     cosine = 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
-    return config.min_lr_ratio + (1 - config.min_lr_ratio) * cosine
+    return min_lr_ratio + (1 - min_lr_ratio) * cosine
 
 
 @functools.lru_cache(maxsize=4)
@@ -143,27 +192,27 @@ def _epoch_order(seed: int, epoch: int, n_examples: int) -> tuple[int, ...]:
     return tuple(torch.randperm(n_examples, generator=generator).tolist())
 
 
-def batch_indices(step: int, n_examples: int, config: TrainConfig) -> list[int]:
-    """The examples of global batch ``step``: a fresh seeded shuffle every epoch, so the
-    order depends only on (seed, step) and a resumed run sees the same batches."""
-    positions = range(step * config.batch_size, (step + 1) * config.batch_size)
-    return [_epoch_order(config.seed, p // n_examples, n_examples)[p % n_examples] for p in positions]
+def batch_indices(step: int, n_examples: int, batch_size: int, seed: int) -> list[int]:
+    """The examples of batch ``step``: a fresh seeded shuffle every epoch, so the order
+    depends only on (seed, step) and a resumed run sees the same batches."""
+    positions = range(step * batch_size, (step + 1) * batch_size)
+    return [_epoch_order(seed, p // n_examples, n_examples)[p % n_examples] for p in positions]
 
 
 @dataclass
 class TrainState:
-    """What a checkpoint holds besides the projector and optimizer."""
+    """What a checkpoint holds besides the projector, the CTC head and the optimizer."""
 
-    step: int = 0
-    history: list[dict] = field(default_factory=list)  # {"step", "loss", "lr"} per step
+    step: int = 0  # global: the ctc stage's steps, then the llm stage's
+    history: list[dict] = field(default_factory=list)  # {"step", "stage", "loss", "ctc_loss", "lm_loss", "lr", ["eval_loss"]}
 
 
-def _save_checkpoint(path: Path, projector, optimizer, scheduler, state: TrainState, config: TrainConfig) -> None:
+def _save_checkpoint(path: Path, projector, ctc_head, optimizer, state: TrainState, config: TrainConfig) -> None:
     buffer = io.BytesIO()
     torch.save({
         "projector": projector.state_dict(),
+        "ctc_head": ctc_head.state_dict(),
         "optimizer": optimizer.state_dict(),
-        "scheduler": scheduler.state_dict(),
         "state": asdict(state),
         "config": asdict(config),
     }, buffer)
@@ -172,22 +221,64 @@ def _save_checkpoint(path: Path, projector, optimizer, scheduler, state: TrainSt
 
 def _load_checkpoint(path: Path) -> dict:
     try:
-        return torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as err:  # a damaged pickle fails in many ways
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # a damaged file fails in many ways
         raise ValueError(
             f"{path} is not a readable checkpoint ({type(err).__name__}); delete it to start over"
         ) from None
 
 
-def train(model, features: FeatureCache, config: TrainConfig, out_dir: str | Path, *, progress: bool = True) -> list[dict]:
-    """Train ``model.audio_projector`` on ``features``; resume from ``out_dir`` if a checkpoint is there.
+def ctc_head_for(model: ASRModel, features: FeatureCache) -> CTCHead:
+    """The CTC head over the tokens of ``features``' transcripts, on the LLM's device."""
+    embeddings = model.text_decoder.get_input_embeddings().weight
+    return CTCHead.for_transcripts(embeddings, model.tokenizer, (item["text"] for item in features.items))
 
-    Writes into ``out_dir``: ``checkpoint.pt`` every ``checkpoint_every`` steps and at the
-    end, ``history.json`` (loss and learning rate per step), and the trained model
-    (``config.json`` + the projector, loadable with ``ASRModel.from_pretrained(out_dir)``).
+
+def compute_loss(model: ASRModel, ctc_head: CTCHead, batch: Batch, stage: str, config: TrainConfig) -> ASROutput:
+    """One batch through ``model.forward`` with the stage's losses."""
+    return model(**batch.model_inputs(stage), ctc_head=ctc_head, ctc_weight=1.0 if stage == "ctc" else config.ctc_weight)
+
+
+@torch.no_grad()
+def held_out_loss(model: ASRModel, ctc_head: CTCHead, features: FeatureCache, stage: str, config: TrainConfig,
+                  device: torch.device, use_bf16: bool) -> float:
+    """The stage's loss on the first ``EVAL_EXAMPLES`` clips of ``features`` (never trained on)."""
+    n = min(EVAL_EXAMPLES, len(features))
+    losses = []
+    for start in range(0, n, 8):
+        examples = [features[i] for i in range(start, min(n, start + 8))]
+        batch = make_batch(examples, model.tokenizer, model.config.prompt, model.config.audio_downsample_rate)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
+            losses.append(compute_loss(model, ctc_head, batch.to(device), stage, config).loss.float().item() * len(examples))
+    return sum(losses) / n
+
+
+def train(
+    model: ASRModel,
+    features: FeatureCache,
+    config: TrainConfig,
+    out_dir: str | Path,
+    *,
+    eval_features: FeatureCache | None = None,
+    callback: Callable[[TrainState, ASRModel, CTCHead], None] | None = None,
+    progress: bool = True,
+) -> list[dict]:
+    """Train ``model.audio_projector`` on ``features``, stage by stage; resume from ``out_dir``
+    if a checkpoint is there.
+
+    Writes into ``out_dir``: ``checkpoint.pt`` every ``checkpoint_every`` steps, at the end
+    of each stage and at the end; ``history.json`` (stage, losses and learning rate per
+    step); and the trained model (``config.json`` + the projector, loadable with
+    ``ASRModel.from_pretrained(out_dir)``).
+
+    Args:
+        eval_features: held-out clips; every ``eval_every`` steps the stage's loss on them
+            is recorded as ``eval_loss`` (main process only).
+        callback: called as ``callback(state, model, ctc_head)`` every ``eval_every`` steps
+            (main process), e.g. to read out a held-out clip while the projector learns.
 
     Returns:
-        The history: one ``{"step", "loss", "lr"}`` per step, resumed steps included.
+        The history: one dict per step, resumed steps included.
     """
     if features.encoder_dim != model.config.encoder_dim:
         raise ValueError(
@@ -199,46 +290,73 @@ def train(model, features: FeatureCache, config: TrainConfig, out_dir: str | Pat
     # setting once per process, so a notebook could not train twice in different precisions.
     use_bf16 = config.mixed_precision == "bf16" or (
         config.mixed_precision == "auto" and has_fast_bf16(accelerator.device))
-    if config.batch_size % accelerator.num_processes:
-        raise ValueError(f"batch_size {config.batch_size} does not split over {accelerator.num_processes} processes")
+    for name, size in (("batch_size", config.batch_size), ("ctc_batch_size", config.ctc_batch_size)):
+        if size % accelerator.num_processes:
+            raise ValueError(f"{name} {size} does not split over {accelerator.num_processes} processes")
     out_dir = Path(out_dir)
     checkpoint_path = out_dir / CHECKPOINT_FILE
-    llm = model.text_decoder.to(accelerator.device)
+    model.text_decoder.to(accelerator.device)
+    ctc_head = ctc_head_for(model, features).to(accelerator.device)
     projector = model.audio_projector.to(accelerator.device).train()
-    optimizer = torch.optim.AdamW(projector.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: lr_factor(step, config))
+    parameters = [*projector.parameters(), *ctc_head.parameters()]
+    optimizer = torch.optim.AdamW(parameters, lr=config.ctc_lr, weight_decay=config.weight_decay)
     state = TrainState()
     if checkpoint_path.is_file():
         checkpoint = _load_checkpoint(checkpoint_path)
         projector.load_state_dict(checkpoint["projector"])
+        ctc_head.load_state_dict(checkpoint["ctc_head"])
         optimizer.load_state_dict(checkpoint["optimizer"])
-        scheduler.load_state_dict(checkpoint["scheduler"])
         state = TrainState(**checkpoint["state"])
-    projector, optimizer = accelerator.prepare(projector, optimizer)  # DDP-wrapped when launched on several processes
+    # DDP-wrapped when launched on several processes; model.forward calls the wrapped projector
+    model.audio_projector, optimizer = accelerator.prepare(projector, optimizer)
 
-    bar = tqdm(total=config.steps, initial=state.step, desc="training projector", disable=not (progress and accelerator.is_main_process))
-    while state.step < config.steps:
-        share = batch_indices(state.step, len(features), config)[accelerator.process_index :: accelerator.num_processes]
-        batch = make_batch([features[i] for i in share], model.tokenizer, model.config.prompt, model.config.audio_downsample_rate)
+    bar = tqdm(total=config.total_steps, initial=state.step, desc="training projector",
+               disable=not (progress and accelerator.is_main_process))
+    while state.step < config.total_steps:
+        stage = Stage.at(state.step, config)
+        bar.set_description(f"training projector ({stage.name} stage)")
+        lr = stage.lr * lr_factor(stage.step, stage.n_steps, config.warmup_steps, config.min_lr_ratio)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        chosen = batch_indices(stage.step, len(features), stage.batch_size, config.seed + STAGES.index(stage.name))
+        share = chosen[accelerator.process_index :: accelerator.num_processes]
+        batch = make_batch([features[i] for i in share], model.tokenizer, model.config.prompt,
+                           model.config.audio_downsample_rate)
         with torch.autocast(accelerator.device.type, dtype=torch.bfloat16, enabled=use_bf16):
-            loss = projector_loss(projector, llm, batch.to(accelerator.device))
-        accelerator.backward(loss)
-        accelerator.clip_grad_norm_(projector.parameters(), config.grad_clip)
-        lr = scheduler.get_last_lr()[0]
+            output = compute_loss(model, ctc_head, batch.to(accelerator.device), stage.name, config)
+        accelerator.backward(output.loss)
+        if accelerator.num_processes > 1:  # the head is not DDP-wrapped: average its gradients by hand
+            for parameter in ctc_head.parameters():
+                if parameter.grad is not None:
+                    parameter.grad = accelerator.reduce(parameter.grad, "mean")
+        accelerator.clip_grad_norm_(parameters, config.grad_clip)
         optimizer.step()
-        scheduler.step()
         optimizer.zero_grad(set_to_none=True)
-        mean_loss = accelerator.reduce(loss.detach().float(), "mean").item()
+        record = {"step": state.step + 1, "stage": stage.name, "lr": lr}
+        for key in ("loss", "ctc_loss", "lm_loss"):
+            value = getattr(output, key)
+            if value is not None:
+                record[key] = accelerator.reduce(value.detach().float(), "mean").item()
         state.step += 1
-        state.history.append({"step": state.step, "loss": mean_loss, "lr": lr})
+        stage_done = stage.step + 1 == stage.n_steps
+        if accelerator.is_main_process and (state.step % config.eval_every == 0 or stage_done):
+            wrapped, model.audio_projector = model.audio_projector, accelerator.unwrap_model(model.audio_projector)
+            if eval_features is not None:
+                record["eval_loss"] = held_out_loss(model, ctc_head, eval_features, stage.name, config,
+                                                    accelerator.device, use_bf16)
+            if callback is not None:
+                callback(state, model, ctc_head)
+            model.audio_projector = wrapped
+        state.history.append(record)
         bar.update(1)
-        bar.set_postfix(loss=f"{mean_loss:.3f}", lr=f"{lr:.2e}")
-        if accelerator.is_main_process and (state.step % config.checkpoint_every == 0 or state.step == config.steps):
-            _save_checkpoint(checkpoint_path, accelerator.unwrap_model(projector), optimizer, scheduler, state, config)
+        bar.set_postfix(loss=f"{record['loss']:.3f}", lr=f"{lr:.2e}")
+        if accelerator.is_main_process and (state.step % config.checkpoint_every == 0 or stage_done):
+            _save_checkpoint(checkpoint_path, accelerator.unwrap_model(model.audio_projector), ctc_head, optimizer,
+                             state, config)
         accelerator.wait_for_everyone()
     bar.close()
 
-    model.audio_projector = accelerator.unwrap_model(projector).eval()
+    model.audio_projector = accelerator.unwrap_model(model.audio_projector).eval()
     model.projector_source = str(out_dir / PROJECTOR_FILE)
     if accelerator.is_main_process:
         model.save_pretrained(out_dir)
