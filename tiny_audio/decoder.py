@@ -142,10 +142,12 @@ class PromptPrefix:
     """The LLM's keys and values for the prompt's first tokens, which every clip shares.
 
     Attributes:
-        embeds: those tokens' embeddings, ``(n_prefix, llm_dim)``.
+        input_ids: those tokens, ``(n_prefix,)``.
+        embeds: their embeddings, ``(n_prefix, llm_dim)``.
         cache: the LLM's key/value cache after reading them (batch 1).
     """
 
+    input_ids: torch.Tensor
     embeds: torch.Tensor
     cache: DynamicCache
 
@@ -155,7 +157,7 @@ class PromptPrefix:
         """Run ``llm`` once over ``input_ids`` ``(n_prefix,)``: the prompt up to its first audio slot."""
         embeds = llm.get_input_embeddings()(input_ids.to(llm.device))  # (n_prefix, D)
         cache = getattr(llm(inputs_embeds=embeds[None], use_cache=True), CACHE_ARG)
-        return cls(embeds=embeds, cache=cache)
+        return cls(input_ids=input_ids.cpu(), embeds=embeds, cache=cache)
 
     def cache_for(self, batch_size: int) -> DynamicCache:
         """A copy of the cache for ``batch_size`` prompts (generation appends to it)."""

@@ -29,7 +29,7 @@ from transformers.utils import ModelOutput, cached_file
 from . import weights
 from .config import PRESET_DIR, PRESETS, ASRConfig
 from .ctc import IGNORE_INDEX, CTCHead
-from .decoder import Generation, PromptPrefix, add_audio_token, build_prompt, embedding_rms, generate, merge_audio
+from .decoder import CACHE_ARG, Generation, PromptPrefix, add_audio_token, build_prompt, embedding_rms, generate, merge_audio
 from .device import choose_device, choose_dtype
 from .encoder import build_whisper, encode, freeze, n_encoder_frames
 from .log_mel import N_SAMPLES, log_mel_spectrogram, n_mel_frames
@@ -258,8 +258,20 @@ class ASRModel(PreTrainedModel):
             # The output layer is an (llm_dim x vocab) product per position: compute logits only
             # from the position that predicts the first transcript token on.
             first = 0 if labels is None else int((labels != IGNORE_INDEX).int().argmax(-1).min()) - 1
+            # The prompt's text before the audio is the same in every example and does not depend
+            # on the projector: read it from the cached keys and values instead of running it again.
+            prefix = self._prompt_prefix(self.config.prompt) if self.tokenizer is not None else None
+            n_prefix = 0 if prefix is None else len(prefix.embeds)
+            if n_prefix and (first < n_prefix or not torch.equal(
+                    input_ids[:, :n_prefix], prefix.input_ids.to(input_ids.device).expand(len(input_ids), -1))):
+                prefix, n_prefix = None, 0  # another prompt: run every position
+            positions = torch.arange(n_prefix, input_ids.shape[1], device=input_ids.device).expand(len(input_ids), -1)
             output.logits = llm(
-                inputs_embeds=embeds, attention_mask=attention_mask, logits_to_keep=input_ids.shape[1] - first
+                inputs_embeds=embeds[:, n_prefix:],
+                attention_mask=attention_mask,
+                position_ids=positions,
+                logits_to_keep=input_ids.shape[1] - first,
+                **({} if prefix is None else {CACHE_ARG: prefix.cache_for(len(input_ids))}),
             ).logits  # (B, L - first, vocab)
             if labels is not None:
                 targets = labels[:, first + 1 :]  # the token each kept position predicts
