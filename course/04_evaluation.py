@@ -59,7 +59,6 @@ from tiny_audio.evaluation import (
 from tiny_audio.model import shipped_projector_file
 from tiny_audio.plotting import plot_alignment, plot_wer_by_clip, plot_wer_vs_snr
 from tiny_audio.reference import FasterWhisperTranscriber, WhisperTranscriber
-from tiny_audio.sampling import SAMPLE_RATE
 
 # %% [markdown]
 # We evaluate the embedded preset — Whisper base's encoder, the shipped projector, and

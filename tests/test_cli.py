@@ -94,6 +94,29 @@ def test_train_on_a_folder_that_is_not_a_dataset_is_one_line(tmp_path, capsys):
     assert "no manifest.jsonl" in err and "\n" not in err
 
 
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (["--ctc-weight", "-1"], "ctc_weight must be >= 0"),
+        (["--ctc-steps", "0", "--steps", "0"], "at least one step"),
+        (["--ctc-batch-size", "0"], "must be at least 1"),
+        (["--ctc-lr", "0"], "ctc_lr > 0"),
+        (["--eval-every", "0"], "must be at least 1"),
+    ],
+)
+def test_bad_training_options_are_one_line(tmp_path, capsys, options, words):
+    assert main(["train", str(tmp_path), "--out", str(tmp_path / "run"), *options]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and words in err and "\n" not in err
+
+
+def test_a_held_out_folder_that_is_not_a_dataset_is_one_line(tmp_path, capsys):
+    train_dir = REPO / "tiny_audio" / "data" / "synthetic" / "train"
+    assert main(["train", str(train_dir), "--eval-data", str(tmp_path / "nothing"), "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "no manifest.jsonl" in err and "\n" not in err
+
+
 def test_prepare_data_refuses_a_folder_in_use(tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("mine")
     assert main(["prepare-data", str(tmp_path), "--n", "2"]) == 2

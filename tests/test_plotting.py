@@ -346,10 +346,21 @@ def test_plot_loss_mask_refuses_an_index_past_the_batch(training_batch):
 
 def test_plot_training_history_draws_loss_mean_and_learning_rate():
     history = [{"step": i + 1, "loss": 5.0 - 0.01 * i, "lr": 1e-3} for i in range(200)]
-    ax = plot_training_history(history)
+    (ax,) = plot_training_history(history)
     assert isinstance(ax, Axes)
     assert len(ax.lines) == 2 and len(ax.figure.axes) == 2  # loss + mean, learning rate on a twin
-    assert ax.get_title() == "training: loss 4.88 -> 3.13 over 200 steps"  # means of the first and last 25
+    assert ax.get_title() == "training\nloss 4.88 -> 3.13 over 200 steps"  # means of the first and last 25
+
+
+def test_plot_training_history_draws_a_panel_per_stage_with_the_held_out_loss():
+    history = [{"step": i + 1, "stage": "ctc" if i < 100 else "llm", "loss": 5.0 - 0.01 * i, "lr": 1e-3}
+               for i in range(200)]
+    for h in history[9::10]:
+        h["eval_loss"] = h["loss"] + 0.5
+    ctc_ax, llm_ax = plot_training_history(history)
+    assert ctc_ax.get_title().startswith("stage 1, CTC") and llm_ax.get_title().startswith("stage 2")
+    assert len(ctc_ax.lines) == 3 and len(ctc_ax.lines[2].get_xdata()) == 10  # loss, mean, held-out
+    assert "over 100 steps" in llm_ax.get_title()
     with pytest.raises(ValueError, match="history is empty"):
         plot_training_history([])
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from accelerate import PartialState
 
 from . import doctor
-from .cache import atomic_write_bytes, is_complete
+from .cache import atomic_write_bytes
 from .clips import load_clips
 from .config import PRESETS, ASRConfig, choose_preset
 from .device import choose_device

@@ -662,40 +662,54 @@ def plot_loss_mask(batch: Batch, tokenizer: PreTrainedTokenizerBase, index: int 
     return ax
 
 
-def plot_training_history(history: Sequence[dict], *, ax: Axes | None = None, smooth: int = 25) -> Axes:
-    """Draw the loss per step (faint) with its running mean, and the learning rate on a
-    second axis.
+_STAGE_TITLES = {  # training stage -> what its loss measures
+    "ctc": "stage 1, CTC warm start: slots scored against the LLM's words",
+    "llm": "stage 2, the LLM reads: next-token loss + CTC",
+}
+
+
+def plot_training_history(history: Sequence[dict], *, smooth: int = 25) -> list[Axes]:
+    """One panel per training stage: the loss per step (faint) with its running mean, the
+    held-out loss where it was measured (dots), and the learning rate on a second axis.
 
     Used in Lesson 3 (training the projector).
 
     Args:
-        history: ``{"step", "loss", "lr"}`` per step, as ``train`` returns and writes to
-            ``history.json``.
-        ax: axes for the loss; the learning rate gets a twin axis on the right.
-        smooth: steps in the running mean (shorter histories use fewer).
+        history: one dict per step as ``train`` returns and writes to ``history.json``:
+            ``{"step", "loss", "lr"}``, with ``"stage"`` and, every ``eval_every`` steps,
+            ``"eval_loss"`` (older histories without a stage are drawn as one panel).
+        smooth: steps in the running mean (shorter stages use fewer).
 
     Returns:
-        The loss axes.
+        The loss axes, one per stage, in the order the stages ran.
     """
     if not history:
         raise ValueError("the history is empty; train at least one step first")
-    steps = np.array([h["step"] for h in history])
-    loss = np.array([h["loss"] for h in history])
-    window = max(1, min(smooth, len(loss) // 5))
-    mean = np.convolve(loss, np.ones(window) / window, mode="valid")  # (n - window + 1,)
-    ax = _axes(ax, figsize=(8.0, 3.5))
-    ax.plot(steps, loss, color="tab:blue", alpha=0.3, linewidth=0.8, label="loss per step")
-    ax.plot(steps[window - 1 :], mean, color="tab:blue", linewidth=2, label=f"mean of {window} steps")
-    ax.set_xlabel("step")
-    ax.set_ylabel("cross-entropy per transcript token")
-    lr_ax = ax.twinx()
-    lr_ax.plot(steps, [h["lr"] for h in history], color="tab:orange", linewidth=1.2, label="learning rate")
-    lr_ax.set_ylabel("learning rate", color="tab:orange")
-    lr_ax.tick_params(axis="y", colors="tab:orange")
-    lr_ax.ticklabel_format(axis="y", style="sci", scilimits=(0, 0))
-    ax.legend(loc="upper right", fontsize="small")
-    ax.set_title(f"training: loss {mean[0]:.2f} -> {mean[-1]:.2f} over {len(loss)} steps")
-    return ax
+    stages = list(dict.fromkeys(h.get("stage", "llm") for h in history))
+    fig, axes = plt.subplots(1, len(stages), figsize=(5.0 * len(stages) + 1.5, 3.6), layout="constrained",
+                             squeeze=False)
+    for ax, stage in zip(axes[0], stages):
+        rows = [h for h in history if h.get("stage", "llm") == stage]
+        steps = np.array([h["step"] for h in rows])
+        loss = np.array([h["loss"] for h in rows])
+        window = max(1, min(smooth, len(loss) // 5))
+        mean = np.convolve(loss, np.ones(window) / window, mode="valid")  # (n - window + 1,)
+        ax.plot(steps, loss, color="tab:blue", alpha=0.3, linewidth=0.8, label="training loss per step")
+        ax.plot(steps[window - 1 :], mean, color="tab:blue", linewidth=2, label=f"training, mean of {window}")
+        held_out = [(h["step"], h["eval_loss"]) for h in rows if "eval_loss" in h]
+        if held_out:
+            ax.plot(*zip(*held_out), "o-", color="tab:green", markersize=4, label="held-out clips")
+        ax.set_xlabel("step")
+        ax.set_ylabel("loss (nats per token)")
+        lr_ax = ax.twinx()
+        lr_ax.plot(steps, [h["lr"] for h in rows], color="tab:orange", linewidth=1.2)
+        lr_ax.set_ylabel("learning rate", color="tab:orange")
+        lr_ax.tick_params(axis="y", colors="tab:orange")
+        lr_ax.ticklabel_format(axis="y", style="sci", scilimits=(0, 0))
+        ax.legend(loc="upper right", fontsize="small")
+        title = _STAGE_TITLES.get(stage, stage) if len(stages) > 1 or "stage" in rows[0] else "training"
+        ax.set_title(f"{title}\nloss {mean[0]:.2f} -> {mean[-1]:.2f} over {len(loss)} steps", fontsize="medium")
+    return list(axes[0])
 
 
 _ALIGNMENT_COLOURS = {  # op -> (colour, legend label)
