@@ -686,7 +686,7 @@ def plot_training_history(history: Sequence[dict], *, smooth: int = 25) -> list[
     if not history:
         raise ValueError("the history is empty; train at least one step first")
     stages = list(dict.fromkeys(h.get("stage", "llm") for h in history))
-    fig, axes = plt.subplots(1, len(stages), figsize=(5.0 * len(stages) + 1.5, 3.6), layout="constrained",
+    fig, axes = plt.subplots(1, len(stages), figsize=(5.5 * len(stages) + 1.0, 4.0), layout="constrained",
                              squeeze=False)
     for ax, stage in zip(axes[0], stages):
         rows = [h for h in history if h.get("stage", "llm") == stage]
@@ -706,7 +706,7 @@ def plot_training_history(history: Sequence[dict], *, smooth: int = 25) -> list[
         lr_ax.set_ylabel("learning rate", color="tab:orange")
         lr_ax.tick_params(axis="y", colors="tab:orange")
         lr_ax.ticklabel_format(axis="y", style="sci", scilimits=(0, 0))
-        ax.legend(loc="upper right", fontsize="small")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize="small", frameon=False)
         title = _STAGE_TITLES.get(stage, stage) if len(stages) > 1 or "stage" in rows[0] else "training"
         ax.set_title(f"{title}\nloss {mean[0]:.2f} -> {mean[-1]:.2f} over {len(loss)} steps", fontsize="medium")
     return list(axes[0])
