@@ -437,7 +437,12 @@ print(f"random projector {random_loss:.2f}, shipped projector {shipped_loss:.2f}
 #   memory of the frozen parts.
 # - A training example is prompt + audio slots + transcript; the labels are -100 everywhere
 #   except the transcript, so the loss measures exactly "what was said?".
-# - The encoder's output is cached once per clip; a training step runs the projector and
+# - Training starts with CTC against the LLM's own embedding table: the projector learns to
+#   point at the LLM's words, cheaply and without running the LLM; then the LLM's loss
+#   (plus a share of CTC) teaches it to write vectors the LLM reads.
+# - Judge training by the held-out loss and by speech never trained on, not by the
+#   training loss: with few sentences, the projector memorizes them.
+# - The encoder's output is cached once per clip; an LLM-stage step runs the projector and
 #   the LLM forward and backward.
 # - The same `tiny-audio train` command runs on a CPU, a GPU, or under `accelerate launch`
 #   on several GPUs, and resumes from its checkpoints.
