@@ -20,12 +20,12 @@ from pathlib import Path
 
 import torch
 
-from tiny_audio.cache import atomic_write_bytes
-from tiny_audio.config import PRESET_DIR
 from tiny_audio.evaluation import evaluate, librivox_items, synthetic_items
+from tiny_audio.evaluation.reference import WhisperTranscriber
 from tiny_audio.model import PROJECTOR_FILE, ASRModel
-from tiny_audio.reference import WhisperTranscriber
+from tiny_audio.presets import PRESET_DIR
 from tiny_audio.training import HISTORY_FILE
+from tiny_audio.weights.cache import atomic_write_bytes
 
 
 def main() -> int:

@@ -1,4 +1,4 @@
-"""What every benchmark script shares: naming the machine and recording a result."""
+"""What every benchmark script shares: naming the machine, timing, and recording a result."""
 
 from __future__ import annotations
 
@@ -22,20 +22,20 @@ def machine(device: torch.device) -> str:
     return f"cpu ({platform.machine()}, {torch.get_num_threads()} threads)"
 
 
+def timed(fn: Callable[[], object], device: torch.device | None = None) -> tuple[object, float]:
+    """``fn()`` and its wall time in seconds (on a GPU ``device``, until the GPU is done)."""
+    sync = torch.cuda.synchronize if device is not None and device.type == "cuda" else (lambda: None)
+    sync()
+    start = time.perf_counter()
+    result = fn()
+    sync()
+    return result, time.perf_counter() - start
+
+
 def median_seconds(device: torch.device, fn: Callable[[], object], repeats: int = 5) -> float:
-    """Median wall seconds of ``fn()`` over ``repeats`` calls after one warm-up call
-    (waiting for the GPU to finish each one)."""
+    """Median wall seconds of ``fn()`` over ``repeats`` calls after one warm-up call."""
     fn()
-    times = []
-    for _ in range(repeats):
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        fn()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(timed(fn, device)[1] for _ in range(repeats))
 
 
 def report(title: str, lines: list[str], *, save: bool) -> None:

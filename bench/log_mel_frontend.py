@@ -14,16 +14,12 @@ from the transformers extractor.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
 
 import librosa
 import numpy as np
 import torch
+from common import machine, median_seconds, report
 from transformers import WhisperFeatureExtractor
-
-from common import machine, report
 
 from tiny_audio import N_SAMPLES, SAMPLE_RATE, log_mel_spectrogram
 from tiny_audio.log_mel import HOP_LENGTH, N_FFT
@@ -44,19 +40,6 @@ def librosa_log_mel(batch: np.ndarray) -> np.ndarray:
     return np.stack(out)
 
 
-def timed(fn: Callable[[], object], repeats: int, sync: Callable[[], None]) -> float:
-    """Median seconds of ``repeats`` calls, after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        sync()
-        start = time.perf_counter()
-        fn()
-        sync()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--device", default="cpu", help="where tiny_audio's torch version runs")
@@ -66,7 +49,6 @@ def main() -> None:
     args = parser.parse_args()
 
     device = torch.device(args.device)
-    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     extractor = WhisperFeatureExtractor(feature_size=N_MELS)
     rng = np.random.default_rng(0)
     lines = [f"30 s clips, {N_MELS} mels; tiny_audio on {machine(device)}",
@@ -83,7 +65,7 @@ def main() -> None:
         reference = sides["transformers extractor"]()
         hf_time = None
         for name, fn in sides.items():
-            seconds = timed(fn, args.repeats, sync)
+            seconds = median_seconds(device, fn, args.repeats)
             hf_time = hf_time or seconds
             out = fn()
             out = out.cpu().numpy() if isinstance(out, torch.Tensor) else out

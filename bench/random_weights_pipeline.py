@@ -23,14 +23,13 @@ from __future__ import annotations
 import argparse
 
 import torch
+from common import machine, median_seconds, report
 from transformers import GenerationConfig
 
-from common import machine, median_seconds, report
-
 from tiny_audio import N_SAMPLES, ASRConfig, ASRModel, encode, log_mel_spectrogram
-from tiny_audio.device import choose_device, choose_dtype
 from tiny_audio.encoder import MAX_ENCODER_FRAMES
 from tiny_audio.log_mel import N_FRAMES
+from tiny_audio.weights.device import choose_device, choose_dtype
 
 PROMPT_TEXT_TOKENS = 40  # about the length of the chat template around the audio
 AUDIO_TOKENS_30S = MAX_ENCODER_FRAMES // 5  # 300 projector outputs for a 30 s window at k=5

@@ -24,28 +24,18 @@ import argparse
 import os
 import tempfile
 import time
-from collections.abc import Callable
 
 import torch
+from common import machine, report, timed
 from transformers import GenerationConfig
 from transformers.modeling_outputs import BaseModelOutput
 
-from common import machine, report
-
 from tiny_audio import SAMPLE_RATE, ASRConfig, ASRModel, encode, log_mel_spectrogram, n_encoder_frames
-from tiny_audio.decoder import build_prompt, merge_audio
 from tiny_audio.encoder import encoder_context as encoder_context_frames
 from tiny_audio.evaluation import librivox_items, synthetic_items, word_error_rate
-from tiny_audio.reference import WhisperTranscriber
+from tiny_audio.evaluation.reference import WhisperTranscriber
 
 PADDINGS = (None, 5.0, 1.0)  # seconds of padding the encoder attends over; None: the whole window
-
-
-def timed(fn: Callable[[], object]) -> tuple[object, float]:
-    """``fn()`` and its wall time in seconds."""
-    start = time.perf_counter()
-    result = fn()
-    return result, time.perf_counter() - start
 
 
 class Clips:
@@ -131,9 +121,7 @@ def merged_prompts(model: ASRModel, clips: Clips) -> list[torch.Tensor]:
     prompts = []
     for samples in clips.audio:
         _, frames = model.listen(samples)
-        projected = model.audio_projector(frames)  # (1, n_audio, D_llm)
-        input_ids, audio_mask = build_prompt(model.tokenizer, projected.shape[1], model.config.prompt)
-        prompts.append(merge_audio(model.text_decoder.get_input_embeddings(), input_ids[None], audio_mask[None], projected)[0])
+        prompts.append(model.prompt_with_audio(model.audio_projector(frames)[0])[2])
     return prompts
 
 

@@ -14,12 +14,11 @@ import argparse
 
 import numpy as np
 import torch
-
 from common import machine, median_seconds, report
 
-from tiny_audio import ASRModel, SAMPLE_RATE, encode, log_mel_spectrogram, n_encoder_frames
-from tiny_audio.device import has_fast_bf16
+from tiny_audio import SAMPLE_RATE, ASRModel, encode, log_mel_spectrogram, n_encoder_frames
 from tiny_audio.training import make_batch
+from tiny_audio.weights.device import has_fast_bf16
 
 SENTENCE = "she was not an ill disposed young woman but rather selfish"
 

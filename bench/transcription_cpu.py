@@ -15,19 +15,16 @@ library's defaults, and with the fast settings that bench/speedups.py measures o
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Callable
 
 import numpy as np
 import torch
-
-from common import machine, report
+from common import machine, report, timed
 
 from tiny_audio import SAMPLE_RATE, ASRConfig, ASRModel
-from tiny_audio.device import has_fast_bf16
 from tiny_audio.evaluation import evaluate, librivox_items, synthetic_items
-from tiny_audio.reference import FasterWhisperTranscriber, WhisperTranscriber
-
+from tiny_audio.evaluation.reference import FasterWhisperTranscriber, WhisperTranscriber
+from tiny_audio.weights.device import has_fast_bf16
 
 BATCHED = {"tiny_audio embedded, fast settings"}
 
@@ -66,11 +63,11 @@ def main() -> None:
     for name, build in systems.items():
         transcribe = build()
         transcribe(test_sets["LibriVox"][0][1])  # warm-up: first-call allocations are not the steady state
-        start = time.perf_counter()
-        wers = {data: evaluate(transcribe, items, batched=name in BATCHED).wer for data, items in test_sets.items()}
-        speed = audio_seconds / (time.perf_counter() - start)
+        wers, spent = timed(lambda: {data: evaluate(transcribe, items, batched=name in BATCHED).wer
+                                     for data, items in test_sets.items()})
+        speed = audio_seconds / spent
         lines.append(f"{name:<36} {speed:>15.1f}x {wers['LibriVox']:>13.1%} {wers['synthetic']:>14.1%}")
-        del transcribe
+        transcribe = None  # free this system's model before the next one loads
     report("embedded transcription on CPU", lines, save=args.record)
 
 

@@ -46,13 +46,14 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import torch
 
-from tiny_audio.clips import load_clip, synthetic_folder
-from tiny_audio.config import PRESET_DIR, ASRConfig
+from tiny_audio.data.clips import load_clip, synthetic_folder
+from tiny_audio.config import ASRConfig
 from tiny_audio.evaluation import word_error_rate
-from tiny_audio.features import FeatureCache
-from tiny_audio.model import ASRModel, shipped_training_record
+from tiny_audio.data.features import FeatureCache
+from tiny_audio.model import ASRModel
+from tiny_audio.presets import projector_file, training_record
 from tiny_audio.plotting import plot_loss_mask, plot_training_history
-from tiny_audio.synth import read_manifest
+from tiny_audio.data.synth import read_manifest
 from tiny_audio.training import IGNORE_INDEX, TrainConfig, ctc_head_for, lr_factor, make_batch, train
 
 _ = torch.manual_seed(0)  # the same random draws every run (the untrained projector's loss)
@@ -295,8 +296,8 @@ print(f"files written: {sorted(p.name for p in (workdir / 'run').iterdir())}")
 # %%
 after_minute = model.transcribe(clip.audio)  # with the projector we trained above
 model.audio_projector = model.new_projector()
-model.load_projector(PRESET_DIR / "embedded.safetensors")
-record = shipped_training_record("embedded")
+model.load_projector(projector_file("embedded"))
+record = training_record("embedded")
 print(f"projector trained: {model.is_trained}  ({Path(model.projector_source).name})")
 print(f"command: {record['command']}")
 print(f"data: {record['data']}")

@@ -56,9 +56,9 @@ from tiny_audio.evaluation import (
     synthetic_items,
     word_error_rate,
 )
-from tiny_audio.model import shipped_projector_file
+from tiny_audio.presets import projector_file
 from tiny_audio.plotting import plot_alignment, plot_wer_by_clip, plot_wer_vs_snr
-from tiny_audio.reference import FasterWhisperTranscriber, WhisperTranscriber
+from tiny_audio.evaluation.reference import FasterWhisperTranscriber, WhisperTranscriber
 
 # %% [markdown]
 # We evaluate the embedded preset — Whisper base's encoder, the shipped projector, and
@@ -366,7 +366,7 @@ config_k4.audio_downsample_rate = 4  # the bug: a config edited by hand
 with torch.device("meta"):
     model_k4 = ASRModel(config_k4)
 try:
-    model_k4.load_projector(shipped_projector_file("embedded"))
+    model_k4.load_projector(projector_file("embedded"))
 except ValueError as err:
     print(f"ValueError: {err}")
 

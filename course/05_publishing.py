@@ -54,11 +54,11 @@ from transformers import AutoConfig, AutoModel, pipeline
 
 from tiny_audio import ENCODER_FRAMES_PER_SECOND, ASRModel, clip_names, encode, load_clip
 from tiny_audio import log_mel_spectrogram, n_encoder_frames
-from tiny_audio.demo import build_demo, describe, serve
+from tiny_audio.publish.demo import build_demo, describe, serve
 from tiny_audio.encoder import encoder_context
 from tiny_audio.evaluation import evaluate, librivox_items
-from tiny_audio.hub import SpeechRecognitionPipeline, hub_unavailable, publish, write_model_card
-from tiny_audio.model import shipped_training_record
+from tiny_audio.publish.hub import SpeechRecognitionPipeline, hub_unavailable, publish, write_model_card
+from tiny_audio.presets import training_record
 from tiny_audio.plotting import plot_pipeline, plot_stage_times
 from tiny_audio.sampling import resample
 
@@ -155,7 +155,7 @@ del reloaded  # each copy of the model holds ~630 MB
 # People who use transformers expect three things to work on a model folder or Hub id:
 # `AutoConfig.from_pretrained`, `AutoModel.from_pretrained` and `pipeline(...)`. The Auto
 # classes look the folder's `model_type` up in a table. `tiny_audio` is not in
-# transformers' table, so `import tiny_audio` adds it (`tiny_audio.hub.register_auto_classes`):
+# transformers' table, so `import tiny_audio` adds it (`tiny_audio.model.register_auto_classes`):
 #
 # ```python
 # AutoConfig.register("tiny_audio", ASRConfig)
@@ -201,7 +201,7 @@ print(heard, "- the same as before saving:", heard["text"] == before)
 
 # %%
 librivox = evaluate(asr.model.transcribe, librivox_items())
-record = shipped_training_record("embedded")
+record = training_record("embedded")
 print(f"WER measured now on the LibriVox clips:      {librivox.wer:.1%}")
 print(f"WER recorded when the projector was shipped: {record['wer']['librivox']:.1%}")
 
@@ -255,7 +255,7 @@ print(published)
 # ## 6. A demo in the browser
 #
 # A transcript in a notebook convinces fewer people than a page where they speak into the
-# microphone themselves. `tiny_audio.demo` builds one with [Gradio](https://gradio.app): an
+# microphone themselves. `tiny_audio.publish.demo` builds one with [Gradio](https://gradio.app): an
 # audio input (microphone or file, with the bundled clips as examples), the transcript, and
 # the shape of every stage — the trace of lesson 2, live. The page's button calls one
 # function, `describe(model, audio)`, which runs `model.trace(audio)` and returns the text

@@ -1,4 +1,5 @@
-"""Shared fixtures: no network, no deprecated calls, and one embedded model loaded once per test session."""
+"""Shared fixtures: no network, no deprecated calls, one embedded model loaded once per test
+session, and a tiny random-weight model for testing the training machinery in seconds."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import os
 import socket
 import traceback
 import warnings
+from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 
 # Tests never reach the network: transformers and huggingface_hub stay offline, and any
 # connection to a non-loopback address fails the test that tried it.
@@ -34,6 +38,69 @@ def embedded_model():
     from tiny_audio import ASRModel
 
     return ASRModel.from_pretrained("embedded", device="cpu")
+
+
+# ---- a tiny random-weight model with the embedded preset's real tokenizer ------------------
+# For the speed and correctness of the training loop, not transcript quality. The builders
+# are plain functions too: tests/ddp_worker.py, which accelerate starts as its own process,
+# imports them from here.
+
+TINY_SENTENCES = [
+    "the quick brown fox jumps over the lazy dog",
+    "she sells sea shells by the sea shore",
+    "a stitch in time saves nine",
+    "all that glitters is not gold",
+    "the early bird catches the worm",
+    "actions speak louder than words",
+]
+
+
+def make_tiny_model(seed: int = 0):
+    """An ``ASRModel`` with a 1-layer 16-dim Whisper encoder and a 2-layer 32-dim Llama,
+    random weights drawn from ``seed``, and SmolLM2's tokenizer (``<audio>`` added)."""
+    from transformers import AutoTokenizer, LlamaConfig, WhisperConfig
+
+    from tiny_audio import ASRConfig, ASRModel, weights
+    from tiny_audio.decoder import add_audio_token
+
+    audio = WhisperConfig(d_model=16, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
+                          decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32, num_mel_bins=80)
+    text = LlamaConfig(vocab_size=49152, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                       num_attention_heads=4, num_key_value_heads=2, tie_word_embeddings=True)
+    torch.manual_seed(seed)
+    model = ASRModel(ASRConfig(encoder_dim=16, llm_dim=32, audio_config=audio, text_config=text))
+    model.tokenizer = AutoTokenizer.from_pretrained(weights.locate("HuggingFaceTB/SmolLM2-135M-Instruct"))
+    add_audio_token(model.tokenizer)
+    return model
+
+
+def make_tiny_features(model, folder: Path):
+    """The ``FeatureCache`` of 1-2 s of seeded noise per sentence of ``TINY_SENTENCES``
+    (the tiny encoder is random anyway)."""
+    from tiny_audio.data.features import FeatureCache
+
+    rng = np.random.default_rng(0)
+    items = [(rng.standard_normal(16_000 + 4_000 * i).astype(np.float32) * 0.1, text)
+             for i, text in enumerate(TINY_SENTENCES)]
+    return FeatureCache.build(model, items, folder, progress=False)
+
+
+@pytest.fixture
+def tiny_model():
+    """Builds a tiny model: ``tiny_model(seed=0)`` (see ``make_tiny_model``)."""
+    return make_tiny_model
+
+
+@pytest.fixture
+def tiny_features():
+    """Builds a tiny feature cache: ``tiny_features(model, folder)`` (see ``make_tiny_features``)."""
+    return make_tiny_features
+
+
+@pytest.fixture
+def tiny_sentences():
+    """The transcripts in ``tiny_features``' cache, in order."""
+    return TINY_SENTENCES
 
 
 # ---- deprecations: a library's warning triggered by our code fails the test ----------------

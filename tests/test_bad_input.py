@@ -17,9 +17,9 @@ import torch
 
 from tiny_audio import N_SAMPLES, SAMPLE_RATE, AudioProjector, load_clip, log_mel_spectrogram, stack_frames
 from tiny_audio.cli import main
+from tiny_audio.data.features import FeatureCache
 from tiny_audio.decoder import build_prompt, merge_audio
 from tiny_audio.encoder import encode
-from tiny_audio.features import FeatureCache
 from tiny_audio.model import PROJECTOR_FILE, ASRModel
 from tiny_audio.training import CHECKPOINT_FILE, TrainConfig, train
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tiny_audio.cache import atomic_dir, atomic_write_bytes, is_complete, model_dir
+from tiny_audio.weights.cache import atomic_dir, atomic_write_bytes, is_complete, model_dir
 
 
 def test_atomic_dir_publishes_only_on_success(tmp_path):

@@ -137,9 +137,9 @@ def test_eval_writes_per_clip_results(tmp_path, capsys):
 @pytest.mark.slow
 def test_eval_warns_when_the_shipped_projector_is_weak(capsys, monkeypatch):
     import tiny_audio.cli as cli
-    from tiny_audio.model import shipped_training_record
+    from tiny_audio.presets import training_record
 
-    wer = shipped_training_record("embedded")["wer"]["librivox"]
+    wer = training_record("embedded")["wer"]["librivox"]
     model = ASRModel.from_pretrained("embedded", device="cpu")
     monkeypatch.setattr(cli, "UNRELIABLE_WER", wer - 0.01)
     assert "is an early one" in cli._quality_note(model)

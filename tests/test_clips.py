@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tiny_audio.clips import CLIPS_DIR, Clip, clip_names, load_clip, load_clips, synthetic_folder
+from tiny_audio.data.clips import CLIPS_DIR, Clip, clip_names, load_clip, load_clips, synthetic_folder
 from tiny_audio.sampling import SAMPLE_RATE
 
 NAMES = ["0870", "0880", "0890", "0920", "0930"]
@@ -61,7 +61,7 @@ def test_bad_name(name):
 @pytest.mark.parametrize(("split", "n", "noisy"), [("train", 32, True), ("test", 60, False)])
 def test_bundled_synthetic_splits_hold_their_own_corpus_sentences(split, n, noisy):
     from tiny_audio import corpus
-    from tiny_audio.synth import read_manifest
+    from tiny_audio.data.synth import read_manifest
 
     records = read_manifest(synthetic_folder(split))
     assert len(records) == n

@@ -7,7 +7,7 @@ import torch
 from transformers import WhisperConfig
 
 from tiny_audio import ASRConfig, ASRModel
-from tiny_audio.config import choose_preset
+from tiny_audio.presets import choose_preset
 
 
 def test_seed_preset_matches_the_seed_lesson():

@@ -15,7 +15,7 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 from tiny_audio import load_clip, n_encoder_frames, output_length
-from tiny_audio.demo import build_demo, describe, serve
+from tiny_audio.publish.demo import build_demo, describe, serve
 
 pytestmark = pytest.mark.slow
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}

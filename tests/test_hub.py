@@ -15,16 +15,16 @@ from transformers import AutoConfig, AutoModel, AutoModelForSpeechSeq2Seq, pipel
 
 from tiny_audio import ASRConfig, ASRModel, load_clip
 from tiny_audio.evaluation import evaluate, librivox_items
-from tiny_audio.hub import (
+from tiny_audio.model import PROJECTOR_FILE, register_auto_classes
+from tiny_audio.presets import projector_file, training_record
+from tiny_audio.publish.hub import (
     CARD_FILE,
     SpeechRecognitionPipeline,
     hub_unavailable,
     model_card,
     publish,
-    register_auto_classes,
     write_model_card,
 )
-from tiny_audio.model import PROJECTOR_FILE, shipped_projector_file, shipped_training_record
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def saved(tmp_path):
     projector: ``config.json`` + ``model.safetensors`` (no weights are loaded to make it)."""
     folder = tmp_path / "tiny-audio-embedded"
     ASRConfig.from_pretrained("embedded").save_pretrained(folder)
-    shutil.copy(shipped_projector_file("embedded"), folder / PROJECTOR_FILE)
+    shutil.copy(projector_file("embedded"), folder / PROJECTOR_FILE)
     return folder
 
 
@@ -124,7 +124,7 @@ def test_the_pipeline_refuses_other_models():
 
 def test_the_card_shows_the_measured_wer_and_the_saved_architecture(saved, evaluation):
     card = model_card(saved, {"LibriVox": evaluation}, repo_id="someone/tiny-audio-embedded",
-                      training=shipped_training_record())
+                      training=training_record())
     metadata = ModelCard(card).data
     assert metadata.base_model == ["openai/whisper-base", "HuggingFaceTB/SmolLM2-135M-Instruct"]
     assert metadata.pipeline_tag == "automatic-speech-recognition"
@@ -134,7 +134,7 @@ def test_the_card_shows_the_measured_wer_and_the_saved_architecture(saved, evalu
     assert "1,478,272" in card and "Linear 2560 -> 576" in card  # the projector, counted from the saved file
     assert f"`{PROJECTOR_FILE}` ({(saved / PROJECTOR_FILE).stat().st_size / 1e6:.1f} MB)" in card
     assert 'AutoModel.from_pretrained("someone/tiny-audio-embedded")' in card
-    assert f"wer: librivox {shipped_training_record()['wer']['librivox']:.1%}" in card
+    assert f"wer: librivox {training_record()['wer']['librivox']:.1%}" in card
     assert f"about {round(100 * evaluation.wer)} word errors per 100 spoken words." in card
 
 
@@ -177,7 +177,7 @@ def card_folder(saved, evaluation):
 def online(monkeypatch):
     """As if HF_HUB_OFFLINE were not set (the tests set it), with no stored token."""
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    monkeypatch.setattr("tiny_audio.hub.get_token", lambda: None)
+    monkeypatch.setattr("tiny_audio.publish.hub.get_token", lambda: None)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tiny_audio.cache import CACHE_ENV, COMPLETE_MARKER
+from tiny_audio.weights.cache import CACHE_ENV, COMPLETE_MARKER
 
 pytestmark = pytest.mark.slow
 

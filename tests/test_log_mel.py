@@ -7,7 +7,7 @@ import pytest
 import torch
 from transformers import WhisperFeatureExtractor
 
-from tiny_audio.clips import load_clips
+from tiny_audio.data.clips import load_clips
 from tiny_audio.log_mel import (
     FRAMES_PER_SECOND,
     N_FRAMES,

@@ -8,10 +8,8 @@ import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
-from transformers import WhisperFeatureExtractor
 
-from tiny_audio import ASRModel, N_SAMPLES, SAMPLE_RATE, encode, load_clip, log_mel_spectrogram
-from tiny_audio.encoder import encoder_context
+from tiny_audio import N_SAMPLES, ASRModel, encode, load_clip, log_mel_spectrogram
 from tiny_audio.model import PROJECTOR_FILE
 
 pytestmark = pytest.mark.slow
@@ -43,14 +41,6 @@ def test_encoder_and_decoder_are_frozen_projector_is_not(embedded_model):
     assert sum(p.numel() for p in embedded_model.audio_projector.parameters()) == 1_478_272
 
 
-def test_our_stages_match_transformers_whisper_encoder(embedded_model, trace):
-    """Our log-mel + frame trimming give the same frames as the HF feature extractor path."""
-    features = WhisperFeatureExtractor(feature_size=80)(trace.audio, sampling_rate=SAMPLE_RATE, return_tensors="pt")
-    with torch.no_grad():
-        hidden = embedded_model.audio_encoder.encoder(features.input_features).last_hidden_state[0, :150]
-    assert torch.allclose(hidden, trace.encoder_frames, atol=1e-3)
-
-
 def test_greedy_decoding_is_reproducible(embedded_model, trace):
     again = embedded_model.trace(load_clip("0880").audio)
     assert again.text == trace.text
@@ -58,15 +48,14 @@ def test_greedy_decoding_is_reproducible(embedded_model, trace):
 
 
 def test_the_embedded_preset_loads_its_shipped_trained_projector(embedded_model):
-    from tiny_audio.config import PRESET_DIR
-    from tiny_audio.model import shipped_training_record
+    from tiny_audio.presets import PRESET_DIR, training_record
 
     assert embedded_model.is_trained
     assert embedded_model.projector_source == str(PRESET_DIR / "embedded.safetensors")
-    record = shipped_training_record("embedded")
+    record = training_record("embedded")
     assert record["command"].startswith("tiny-audio") and set(record["wer"]) == {"librivox", "synthetic test"}
     with pytest.raises(ValueError, match="ships no trained projector"):
-        shipped_training_record("seed")
+        training_record("seed")
 
 
 def test_a_fresh_projector_is_the_same_every_load_and_reported_untrained(embedded_model):
@@ -139,8 +128,8 @@ def test_transcribe_goes_window_by_window_and_keeps_their_order(embedded_model, 
     windows = [long_audio[:N_SAMPLES], long_audio[N_SAMPLES:]]
     expected = " ".join(embedded_model.trace(w).text for w in windows)
     calls = []
-    real_listen = embedded_model._listen
-    monkeypatch.setattr(embedded_model, "_listen", lambda ws: calls.append([len(w) for w in ws]) or real_listen(ws))
+    real_listen = embedded_model.get_audio_features
+    monkeypatch.setattr(embedded_model, "get_audio_features", lambda ws: calls.append([len(w) for w in ws]) or real_listen(ws))
     assert embedded_model.transcribe(long_audio, batch_size=1) == expected
     assert calls == [[N_SAMPLES], [len(long_audio) - N_SAMPLES]]
     calls.clear()
@@ -159,28 +148,6 @@ def test_a_list_is_transcribed_in_batches_as_one_at_a_time(embedded_model):
 def test_transcribe_refuses_a_bad_batch_size(embedded_model, batch_size):
     with pytest.raises(ValueError, match="batch_size must be a positive integer"):
         embedded_model.transcribe(load_clip(0).audio, batch_size=batch_size)
-
-
-def test_full_window_encoding_is_exactly_whisper_encoders(embedded_model):
-    """``encode`` spells WhisperEncoder.forward out (to allow shorter windows); over the
-    whole window it must compute exactly what transformers does."""
-    mel = log_mel_spectrogram(torch.from_numpy(load_clip("0880").audio), 80)[None]
-    with torch.no_grad():
-        reference = embedded_model.audio_encoder.encoder(mel).last_hidden_state[:, :150]
-    assert torch.equal(encode(embedded_model.audio_encoder, mel, 150), reference)
-
-
-def test_a_shorter_encoder_window_keeps_the_shapes_and_most_of_the_frames(embedded_model):
-    audio = load_clip("0880").audio
-    mel = log_mel_spectrogram(torch.from_numpy(audio), 80)[None]
-    full = encode(embedded_model.audio_encoder, mel, 150)
-    short = encode(embedded_model.audio_encoder, mel, 150, padding_seconds=5.0)  # runs 150 + 250 positions
-    assert short.shape == full.shape == (1, 150, 512)
-    similarity = torch.nn.functional.cosine_similarity(short[0], full[0], dim=-1).mean()
-    assert 0.9 < similarity < 0.9999  # close to the full window's frames, not the same
-    assert encoder_context(150, None) == 1500 and encoder_context(150, 5.0) == 400 and encoder_context(1400, 5) == 1500
-    with pytest.raises(ValueError, match="padding_seconds must be >= 0"):
-        encoder_context(150, -1.0)
 
 
 def test_encoder_padding_in_the_config_is_what_listen_uses(embedded_model, monkeypatch):

@@ -311,14 +311,8 @@ def test_plot_trace(trace):
 
 
 @pytest.fixture
-def training_batch():
-    import sys
-    from pathlib import Path
-
+def training_batch(tiny_model):
     from tiny_audio.training import make_batch
-
-    sys.path.insert(0, str(Path(__file__).parent))
-    from tiny_model import tiny_model
 
     model = tiny_model()
     examples = [(torch.zeros(150, 16), "the cat sat"), (torch.zeros(60, 16), "a much longer sentence than that")]

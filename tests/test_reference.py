@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from tiny_audio import N_SAMPLES, load_clip
-from tiny_audio.cache import is_complete
-from tiny_audio.reference import FasterWhisperTranscriber, WhisperTranscriber, faster_whisper_folder
+from tiny_audio.evaluation.reference import FasterWhisperTranscriber, WhisperTranscriber, faster_whisper_folder
+from tiny_audio.weights.cache import is_complete
 
 pytestmark = pytest.mark.slow
 

@@ -241,7 +241,7 @@ def _words(text: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def whisper():
-    from tiny_audio.reference import WhisperTranscriber
+    from tiny_audio.evaluation.reference import WhisperTranscriber
 
     return WhisperTranscriber(device="cpu")
 

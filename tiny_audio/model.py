@@ -11,7 +11,6 @@ folder (or freshly initialised when there is none yet).
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import tempfile
@@ -23,22 +22,41 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 from tqdm.auto import tqdm
-from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, WhisperModel
+from transformers import (
+    AutoConfig,
+    AutoModel,
+    AutoModelForCausalLM,
+    AutoModelForSpeechSeq2Seq,
+    AutoTokenizer,
+    PreTrainedModel,
+    WhisperModel,
+)
 from transformers.utils import ModelOutput, cached_file
 
-from . import weights
-from .config import PRESET_DIR, PRESETS, ASRConfig
+from . import presets, weights
+from .config import ASRConfig
 from .ctc import IGNORE_INDEX, CTCHead
-from .decoder import CACHE_ARG, Generation, PromptPrefix, add_audio_token, build_prompt, embedding_rms, generate, merge_audio
-from .device import choose_device, choose_dtype
+from .decoder import (
+    CACHE_ARG,
+    Generation,
+    PromptPrefix,
+    add_audio_token,
+    build_prompt,
+    embedding_rms,
+    generate,
+    merge_audio,
+)
 from .encoder import build_whisper, encode, freeze, n_encoder_frames
 from .log_mel import N_SAMPLES, log_mel_spectrogram, n_mel_frames
+from .presets import PRESETS
 from .projector import AudioProjector, stack_frames
 from .sampling import SAMPLE_RATE, load_audio
 from .trace import Trace
+from .weights.device import choose_device, choose_dtype
 
 PROJECTOR_FILE = "model.safetensors"  # save_pretrained's file name; holds the projector only
 MAX_TOKENS_PER_SECOND = 6  # fast speech is ~4 LLM tokens/s; the margin stops runaway output
+MIN_NEW_TOKENS = 8  # on top of that: room for the end-of-text token and punctuation of a short clip
 PROJECTOR_SEED = 0  # a fresh projector is initialised the same way every run
 # Keywords of from_pretrained that say where a hub id's files are (passed on to the download).
 HUB_KWARGS = frozenset({"revision", "token", "cache_dir", "local_files_only", "force_download", "proxies"})
@@ -165,12 +183,10 @@ class ASRModel(PreTrainedModel):
         """A projector as it is before any training: drawn from a fixed seed (the same every
         call, without touching the caller's random state), its output at the scale of the
         LLM's embeddings, on the LLM's device. Swap it in with ``model.audio_projector = ...``."""
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(PROJECTOR_SEED)
-            projector = AudioProjector(
-                self.config.encoder_dim, self.config.llm_dim, self.config.audio_downsample_rate,
-                output_rms=embedding_rms(self.text_decoder),
-            )
+        projector = AudioProjector.seeded(
+            self.config.encoder_dim, self.config.llm_dim, self.config.audio_downsample_rate,
+            output_rms=embedding_rms(self.text_decoder), seed=PROJECTOR_SEED,
+        )
         return projector.to(self.text_decoder.device)
 
     def _check_loaded_dims(self) -> None:
@@ -306,12 +322,23 @@ class ASRModel(PreTrainedModel):
         """Stages 2-3: the log-mel spectrogram of at most 30 s of 16 kHz ``samples`` and the
         encoder frames that hold audio: ``(n_mels, 3000)`` and ``(1, n_frames, encoder_dim)``
         (float32, on the model's device)."""
-        mels, frames = self._listen([samples])
+        mels, frames = self.get_audio_features([samples])
         return mels[0], frames[0][None]
 
-    def _listen(self, windows: list[np.ndarray]) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """``listen`` for several windows in one encoder batch: their log-mels
-        ``(batch, n_mels, 3000)`` and each one's frames ``(n_frames_i, encoder_dim)``."""
+    @torch.no_grad()
+    def get_audio_features(self, windows: list[np.ndarray]) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Stages 2-3 for a batch: log-mel, then the frozen encoder, in one encoder call.
+
+        Inference (``listen``, ``transcribe``) and the training feature cache
+        (``FeatureCache.build``) both call this, so cached frames are what inference sees.
+
+        Args:
+            windows: 16 kHz samples, each at most 30 s (``transcribe`` cuts longer audio).
+
+        Returns:
+            the log-mels ``(B, n_mels, 3000)`` and each window's frames that hold audio
+            ``(n_frames_i, encoder_dim)`` (float32, on the model's device).
+        """
         longest = max(len(w) for w in windows)
         if longest > N_SAMPLES:
             raise ValueError(
@@ -320,7 +347,7 @@ class ASRModel(PreTrainedModel):
             )
         device = self.audio_projector.proj.weight.device
         mels = torch.stack(
-            [log_mel_spectrogram(torch.from_numpy(w), self.config.n_mels, device=device) for w in windows]
+            [log_mel_spectrogram(torch.as_tensor(w), self.config.n_mels, device=device) for w in windows]
         )  # (B, M, 3000)
         frames = encode(
             self.audio_encoder, mels, n_encoder_frames(longest), self.config.encoder_padding_seconds
@@ -350,21 +377,39 @@ class ASRModel(PreTrainedModel):
         """``write`` for several clips in one decoding batch; ``audio_embeddings[i]`` is
         ``(n_audio_tokens_i, llm_dim)``."""
         prompt = self.config.prompt if prompt is None else prompt
-        embed_tokens = self.text_decoder.get_input_embeddings()
-        prompts, merged = [], []
-        for audio in audio_embeddings:
-            input_ids, audio_mask = build_prompt(self.tokenizer, len(audio), prompt)
-            prompts.append((input_ids, audio_mask))
-            ids, mask = input_ids[None].to(audio.device), audio_mask[None].to(audio.device)
-            merged.append(merge_audio(embed_tokens, ids, mask, audio[None])[0])  # (n_prompt, D_llm)
+        prompts = [self.prompt_with_audio(audio, prompt) for audio in audio_embeddings]
         generations = generate(
             self.text_decoder,
             self.tokenizer,
-            merged,
-            [8 + math.ceil(MAX_TOKENS_PER_SECOND * s) for s in seconds],
+            [merged for *_, merged in prompts],
+            [MIN_NEW_TOKENS + math.ceil(MAX_TOKENS_PER_SECOND * s) for s in seconds],
             prefix=self._prompt_prefix(prompt),
         )
-        return [(*ids_and_mask, generation) for ids_and_mask, generation in zip(prompts, generations)]
+        return [(input_ids, audio_mask, generation) for (input_ids, audio_mask, _), generation in zip(prompts, generations)]
+
+    def prompt_with_audio(
+        self, audio_embeddings: torch.Tensor, prompt: str | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One clip's prompt with the projector's output in its audio slots, as the LLM reads it.
+
+        Args:
+            audio_embeddings: the projector's output for one clip ``(n_audio_tokens, llm_dim)``.
+            prompt: the user message around ``<audio>``; default: the config's.
+
+        Returns:
+            the prompt's ids ``(n_prompt,)``, its audio mask ``(n_prompt,)``, and the LLM's
+            input embeddings ``(n_prompt, llm_dim)`` (the same merge ``forward`` does).
+        """
+        prompt = self.config.prompt if prompt is None else prompt
+        input_ids, audio_mask = build_prompt(self.tokenizer, len(audio_embeddings), prompt)
+        device = audio_embeddings.device
+        merged = merge_audio(
+            self.text_decoder.get_input_embeddings(),
+            input_ids[None].to(device),
+            audio_mask[None].to(device),
+            audio_embeddings[None],
+        )[0]
+        return input_ids, audio_mask, merged
 
     def _prompt_prefix(self, prompt: str) -> PromptPrefix | None:
         """The LLM's cache for ``prompt``'s text before ``<audio>``, built on first use and
@@ -450,7 +495,7 @@ class ASRModel(PreTrainedModel):
         texts = [[""] * -(-len(clip) // N_SAMPLES) for clip in clips]  # [clip][window]
         batches = [windows[i : i + batch_size] for i in range(0, len(windows), batch_size)]
         for batch in tqdm(batches, desc="transcribing", unit="batch", disable=not progress):
-            _, frames = self._listen([w for *_, w in batch])
+            _, frames = self.get_audio_features([w for *_, w in batch])
             projected = [self.audio_projector(f[None])[0] for f in frames]  # (T_i/k, D_llm) each
             written = self._write(projected, [len(w) / SAMPLE_RATE for *_, w in batch])
             for (c, k, _), (*_, generation) in zip(batch, written):
@@ -463,25 +508,19 @@ class ASRModel(PreTrainedModel):
             raise ValueError("this model has no weights loaded; use ASRModel.from_pretrained(...)")
 
 
-def shipped_training_record(preset: str = "embedded") -> dict:
-    """How the projector shipped with ``preset`` was trained: the command, the data, the
-    time it took and its measured WER (``presets/<preset>.training.json``)."""
-    path = PRESET_DIR / f"{preset}.training.json"
-    if not path.is_file():
-        raise ValueError(f"the {preset!r} preset ships no trained projector; train one with `tiny-audio train`")
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def shipped_projector_file(preset: str) -> Path:
-    """Where the package keeps the trained projector of ``preset`` (it may not ship one)."""
-    return PRESET_DIR / f"{preset}.safetensors"
-
-
 def _projector_checkpoint(name_or_path: str | Path, **hub) -> Path | None:
     """The projector weights that belong with a preset, a saved folder or a hub id, if any
     (a hub id's file is downloaded into the Hugging Face cache; ``hub``: ``HUB_KWARGS``)."""
     if str(name_or_path) in PRESETS:
-        candidate = shipped_projector_file(str(name_or_path))
-        return candidate if candidate.is_file() else None
+        return presets.projector_file(str(name_or_path))
     found = cached_file(name_or_path, PROJECTOR_FILE, _raise_exceptions_for_missing_entries=False, **hub)
     return None if found is None else Path(found)
+
+
+def register_auto_classes() -> None:
+    """Teach transformers' Auto classes our ``model_type`` ("tiny_audio"), so they build an
+    ``ASRConfig`` / ``ASRModel`` from a saved folder. ``import tiny_audio`` calls this;
+    calling it again changes nothing."""
+    AutoConfig.register(ASRConfig.model_type, ASRConfig, exist_ok=True)
+    for auto_class in (AutoModel, AutoModelForSpeechSeq2Seq):
+        auto_class.register(ASRConfig, ASRModel, exist_ok=True)

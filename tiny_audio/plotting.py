@@ -151,7 +151,7 @@ def plot_sampling(
     audio: np.ndarray | torch.Tensor,
     sample_rate: int = SAMPLE_RATE,
     *,
-    rates: tuple[int, int] = (16000, 8000),
+    rates: tuple[int, int] = (SAMPLE_RATE, SAMPLE_RATE // 2),
     bits: tuple[int, int] = (16, 4),
     start: float = 0.5,
     duration: float = 0.01,
@@ -241,7 +241,7 @@ def plot_sampling(
             ax_bits.axhline(level, color="tab:green", linewidth=0.4, alpha=0.4)
 
     # Spectra of the whole clip; welch averages many short FFTs so the curve is smooth.
-    segment = 512 * high_rate // 16000
+    segment = 512 * high_rate // SAMPLE_RATE
     f_high, p_high = welch(high, fs=high_rate, nperseg=min(segment, len(high)))
     f_low, p_low = welch(low, fs=low_rate, nperseg=min(segment * low_rate // high_rate, len(low)))
     floor = 1e-12  # keep log10 finite on digital silence
@@ -335,7 +335,7 @@ def plot_encoder_frames(
     Used in Lesson 2, step 2 (the Whisper encoder), and by ``plot_trace``.
 
     Args:
-        frames: ``(n_frames, encoder_dim)``, at 50 frames/s.
+        frames: ``(n_frames, encoder_dim)``, at ``ENCODER_FRAMES_PER_SECOND`` (50).
         ax: axes to draw into; a new figure when None.
         max_dims: how many of the first dimensions to show.
         title: the title; by default the shape.

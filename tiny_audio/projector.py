@@ -107,3 +107,13 @@ class AudioProjector(nn.Module):
     def output_length(self, n_frames: int) -> int:
         """Audio tokens this projector makes from ``n_frames`` encoder frames."""
         return output_length(n_frames, self.downsample_rate)
+
+    @classmethod
+    def seeded(
+        cls, encoder_dim: int, llm_dim: int, downsample_rate: int, output_rms: float = 1.0, seed: int = 0
+    ) -> AudioProjector:
+        """A projector as it is before any training, drawn from ``seed``: the same weights
+        every call, without touching the caller's random state."""
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            return cls(encoder_dim, llm_dim, downsample_rate, output_rms)

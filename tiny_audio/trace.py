@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .encoder import ENCODER_FRAMES_PER_SECOND
+
 
 @dataclass
 class Trace:
@@ -18,7 +20,7 @@ class Trace:
 
     Attributes:
         audio: the 16 kHz mono samples that went in, ``(n_samples,)``.
-        sample_rate: samples per second of ``audio`` (always 16000).
+        sample_rate: samples per second of ``audio`` (always ``SAMPLE_RATE``, 16000).
         mel: the log-mel spectrogram padded to the 30 s window, ``(n_mels, 3000)``.
         n_mel_frames: how many of those frames hold audio (the rest is padding).
         encoder_frames: encoder output for the frames that hold audio, ``(n_enc, encoder_dim)``.
@@ -73,7 +75,7 @@ class Trace:
         notes = {
             "audio": f"{self.sample_rate} samples/s",
             "log-mel": f"(n_mels, frames), of {self.mel.shape[1]} after padding to 30 s",
-            "encoder": "(frames, encoder_dim), 50 frames/s",
+            "encoder": f"(frames, encoder_dim), {ENCODER_FRAMES_PER_SECOND} frames/s",
             "stacked": f"(tokens, encoder_dim x {self.downsample_rate})",
             "projector": "(tokens, llm_dim)",
             "prompt": f"{int(self.audio_mask.sum())} audio placeholders",

@@ -34,13 +34,13 @@ import torch
 from accelerate import Accelerator
 from tqdm.auto import tqdm
 
-from .cache import atomic_write_bytes
 from .ctc import IGNORE_INDEX, CTCHead, ctc_token_ids
+from .data.features import FeatureCache
 from .decoder import build_prompt
-from .device import has_fast_bf16
-from .features import FeatureCache
 from .model import PROJECTOR_FILE, ASRModel, ASROutput
 from .projector import output_length
+from .weights.cache import atomic_write_bytes
+from .weights.device import has_fast_bf16
 
 CHECKPOINT_FILE = "checkpoint.pt"
 HISTORY_FILE = "history.json"

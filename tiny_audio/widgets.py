@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .clips import Clip, clip_names, load_clip
+from .data.clips import Clip, clip_names, load_clip
 from .encoder import ENCODER_FRAMES_PER_SECOND
 from .log_mel import HOP_LENGTH, MAX_MELS, N_FFT, log_mel_spectrogram
 from .projector import AudioProjector, stack_frames
@@ -62,9 +62,7 @@ def projector_at_rate(frames: torch.Tensor, llm_dim: int, k: int) -> ProjectorSh
         llm_dim: the LLM's embedding width.
         k: encoder frames stacked per audio token.
     """
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        projector = AudioProjector(frames.shape[-1], llm_dim, k)
+    projector = AudioProjector.seeded(frames.shape[-1], llm_dim, k)
     with torch.device("meta"):
         seed_projector = AudioProjector(*SEED_DIMS, k)
     with torch.no_grad():

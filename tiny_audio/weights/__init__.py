@@ -16,8 +16,8 @@ from pathlib import Path
 
 from huggingface_hub import try_to_load_from_cache
 
-from ..cache import atomic_dir, is_complete, model_dir
 from . import ct2_whisper, gguf_llm
+from .cache import atomic_dir, is_complete, model_dir
 
 log = logging.getLogger("tiny_audio")
 
@@ -83,8 +83,14 @@ def load(loader: Callable[..., object], model_id: str, **kwargs) -> object:
     try:
         return loader(source, **kwargs)
     except OSError as err:
-        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ValueError(f"cannot load {model_id!r}: {reason}; {missing_hint(model_id)}") from None
+        raise ValueError(f"cannot load {model_id!r}: {first_line(err)}; {missing_hint(model_id)}") from None
+
+
+def first_line(err: BaseException) -> str:
+    """An exception's message cut to its first line (its type's name when it has none), for
+    the one-line errors this package raises around library failures."""
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
 
 
 def availability(model_id: str) -> str | None:

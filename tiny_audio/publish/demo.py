@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .clips import load_clips
-from .model import ASRModel
+from ..data.clips import load_clips
+from ..model import ASRModel
 
 try:
     import gradio as gr

@@ -16,11 +16,11 @@ import numpy as np
 import torch
 from transformers import WhisperForConditionalGeneration, WhisperProcessor
 
-from . import weights
-from .cache import atomic_dir, is_complete, model_dir
-from .device import choose_device
-from .log_mel import N_SAMPLES
-from .sampling import SAMPLE_RATE, load_audio
+from .. import weights
+from ..weights.cache import atomic_dir, is_complete, model_dir
+from ..weights.device import choose_device
+from ..log_mel import N_SAMPLES
+from ..sampling import SAMPLE_RATE, load_audio
 
 
 class WhisperTranscriber:

@@ -21,8 +21,8 @@ import jiwer
 import numpy as np
 from transformers.models.whisper.english_normalizer import EnglishTextNormalizer
 
-from .clips import load_clips, synthetic_folder
-from .sampling import SAMPLE_RATE, load_audio
+from ..data.clips import load_clips, synthetic_folder
+from ..sampling import SAMPLE_RATE, load_audio
 
 # The British -> American spelling table that Whisper ships is not in our packaged
 # tokenizer files; without it the normalizer does everything else the same way.
@@ -169,7 +169,7 @@ def noisy_items(
 ) -> list[tuple[str, np.ndarray, str]]:
     """A copy of a test set with background noise added at ``snr_db`` dB (the same noise
     for the same ``seed``), to measure how a recognizer degrades as the room gets louder."""
-    from .synth import add_noise  # imported here: the data tools pull in more libraries
+    from ..data.synth import add_noise  # imported here: the data tools pull in more libraries
 
     rng = np.random.default_rng(seed)
     return [(name, add_noise(audio, snr_db, kind, rng), text) for name, audio, text in items]
@@ -187,7 +187,7 @@ def synthetic_items(split: str = "test") -> list[tuple[str, np.ndarray, str]]:
 
 def manifest_items(folder: str | Path) -> list[tuple[str, np.ndarray, str]]:
     """A folder made by ``tiny-audio prepare-data`` as a test set."""
-    from .synth import read_manifest  # imported here: the data tools pull in more libraries
+    from ..data.synth import read_manifest  # imported here: the data tools pull in more libraries
 
     folder = Path(folder)
     return [(r["path"], load_audio(folder / r["path"]), r["text"]) for r in read_manifest(folder)]

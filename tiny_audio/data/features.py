@@ -13,19 +13,22 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .cache import atomic_dir, is_complete
-from .encoder import encode, n_encoder_frames
-from .log_mel import log_mel_spectrogram
-from .sampling import load_audio
+from ..log_mel import N_SAMPLES
+from ..sampling import SAMPLE_RATE, load_audio
+from ..weights.cache import atomic_dir, is_complete
+
+if TYPE_CHECKING:
+    from ..model import ASRModel
 
 FRAMES_FILE = "frames.f16"
 INDEX_FILE = "index.json"
-ENCODE_BATCH = 8  # clips per encoder call; every clip is a full 30 s window, so memory grows fast
+ENCODE_BATCH = 8  # clips per encoder call (ASRModel.get_audio_features)
 
 
 class FeatureCache:
@@ -65,7 +68,9 @@ class FeatureCache:
         return torch.from_numpy(np.asarray(rows, dtype=np.float32)), item["text"]
 
     @classmethod
-    def for_model(cls, model, data_dir: str | Path, items: Sequence[tuple[str | Path | np.ndarray, str]]) -> FeatureCache:
+    def for_model(
+        cls, model: ASRModel, data_dir: str | Path, items: Sequence[tuple[str | Path | np.ndarray, str]]
+    ) -> FeatureCache:
         """The cache of ``items`` (a dataset's clips) next to the dataset in ``data_dir``, built
         on first use. Frames encoded another way are cached apart: the folder is named after
         the encoder and its padding (``features-openai--whisper-base-pad5s``)."""
@@ -77,7 +82,7 @@ class FeatureCache:
     @classmethod
     def build(
         cls,
-        model,
+        model: ASRModel,
         items: Sequence[tuple[str | Path | np.ndarray, str]],
         folder: str | Path,
         *,
@@ -93,7 +98,6 @@ class FeatureCache:
         if not items:
             raise ValueError("no clips to encode; pass (audio, text) pairs")
         folder = Path(folder)
-        device = next(model.audio_encoder.parameters()).device
         index = {"model_id": model.config.audio_model_id, "encoder_dim": model.config.encoder_dim,
                  "encoder_padding_seconds": model.config.encoder_padding_seconds, "items": []}
         offset = 0
@@ -101,14 +105,16 @@ class FeatureCache:
             for start in tqdm(range(0, len(items), ENCODE_BATCH), desc="encoding clips", disable=not progress):
                 chunk = items[start : start + ENCODE_BATCH]
                 audios = [load_audio(audio) for audio, _ in chunk]
-                lengths = [n_encoder_frames(len(a)) for a in audios]
-                mels = torch.stack([log_mel_spectrogram(a, model.config.n_mels, device=device) for a in audios])
-                padding = model.config.encoder_padding_seconds
-                frames = encode(model.audio_encoder, mels, max(lengths), padding)  # (B, T_max, D)
-                for (_, text), row, n in zip(chunk, frames.half().cpu().numpy(), lengths):
-                    out.write(row[:n].tobytes())
-                    index["items"].append({"offset": offset, "n_frames": n, "text": text})
-                    offset += n
+                for k, ((audio, _), samples) in enumerate(zip(chunk, audios)):
+                    if len(samples) > N_SAMPLES:
+                        name = audio if isinstance(audio, (str, Path)) else f"clip {start + k}"
+                        raise ValueError(f"{name} is {len(samples) / SAMPLE_RATE:.1f} s long; the feature cache holds "
+                                         "clips of at most 30 s (one encoder window): split it or leave it out")
+                _, frames = model.get_audio_features(audios)  # each (n_frames_i, D): the frames that hold audio
+                for (_, text), clip_frames in zip(chunk, frames):
+                    out.write(clip_frames.half().cpu().numpy().tobytes())
+                    index["items"].append({"offset": offset, "n_frames": len(clip_frames), "text": text})
+                    offset += len(clip_frames)
             out.flush()
             (tmp / INDEX_FILE).write_text(json.dumps(index))
         return cls(folder)

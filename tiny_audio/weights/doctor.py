@@ -10,9 +10,10 @@ import platform
 import torch
 import transformers
 
-from . import weights
+from .. import weights
 from .cache import cache_dir
-from .config import PRESETS, ASRConfig, choose_preset
+from ..config import ASRConfig
+from ..presets import PRESETS, choose_preset
 from .device import choose_device, choose_dtype, has_fast_bf16
 
 

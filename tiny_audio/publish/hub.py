@@ -1,6 +1,6 @@
 """Share a trained recognizer: transformers' own entry points, a model card, the Hub.
 
-After ``import tiny_audio`` (which calls ``register_auto_classes``), a folder written by
+After ``import tiny_audio`` (which calls ``tiny_audio.model.register_auto_classes``), a folder written by
 ``ASRModel.save_pretrained`` loads the way any transformers model does::
 
     AutoConfig.from_pretrained(folder)     -> ASRConfig
@@ -29,28 +29,20 @@ import torch
 from huggingface_hub import EvalResult, HfApi, ModelCardData, constants, get_token
 from huggingface_hub.utils import validate_repo_id
 from safetensors import safe_open
-from transformers import AutoConfig, AutoModel, AutoModelForSpeechSeq2Seq, Pipeline
+from transformers import Pipeline
 
-from .cache import atomic_write_bytes
-from .config import ASRConfig
-from .evaluation import Evaluation
-from .model import PROJECTOR_FILE, ASRModel
-from .sampling import load_audio
+from ..weights import first_line
+from ..weights.cache import atomic_write_bytes
+from ..config import ASRConfig
+from ..evaluation import Evaluation
+from ..model import PROJECTOR_FILE, ASRModel
+from ..sampling import load_audio
 
 CONFIG_FILE = "config.json"  # what save_pretrained writes next to the projector
 CARD_FILE = "README.md"  # the Hub renders a repository's README.md as its model card
 PUBLISHED_FILES = (CONFIG_FILE, PROJECTOR_FILE, CARD_FILE)  # all a recognizer needs; nothing else is uploaded
 HUB_TIMEOUT = 3.0  # seconds to wait for the Hub before calling it unreachable
 FLOAT32_BYTES = 4
-
-
-def register_auto_classes() -> None:
-    """Teach transformers' Auto classes our ``model_type`` ("tiny_audio"), so they build an
-    ``ASRConfig`` / ``ASRModel`` from a saved folder. ``import tiny_audio`` calls this;
-    calling it again changes nothing."""
-    AutoConfig.register(ASRConfig.model_type, ASRConfig, exist_ok=True)
-    for auto_class in (AutoModel, AutoModelForSpeechSeq2Seq):
-        auto_class.register(ASRConfig, ASRModel, exist_ok=True)
 
 
 class SpeechRecognitionPipeline(Pipeline):
@@ -366,7 +358,6 @@ def publish(
             commit_message="Upload a tiny-audio recognizer (config, projector, model card)",
         )
     except OSError as err:  # HfHubHTTPError (401, 403, ...) is one, so is OfflineModeIsEnabled
-        first_line = (str(err).strip().splitlines() or [type(err).__name__])[0]
-        return Published(None, f"not published: the Hub refused ({first_line}); "
+        return Published(None, f"not published: the Hub refused ({first_line(err)}); "
                                "check the repo id and that your token may write to it")
     return Published(str(repo), f"published {folder.name} to {repo}")

@@ -1,5 +1,5 @@
 """The speech bundled with the package: five real LibriVox sentences with known transcripts,
-and two small synthesized datasets (see ``data/synthetic/ATTRIBUTION.md``)."""
+and two small synthesized datasets (see ``synthetic/ATTRIBUTION.md`` next to this file)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .sampling import SAMPLE_RATE, load_audio
+from ..sampling import SAMPLE_RATE, load_audio
 
-CLIPS_DIR = Path(__file__).parent / "data" / "librivox"  # see ATTRIBUTION.md there
-SYNTHETIC_DIR = Path(__file__).parent / "data" / "synthetic"
+CLIPS_DIR = Path(__file__).parent / "librivox"  # see ATTRIBUTION.md there
+SYNTHETIC_DIR = Path(__file__).parent / "synthetic"
 SYNTHETIC_SPLITS = ("train", "test")  # 32 noisy training utterances; 60 clean held-out ones
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from .clips import CLIPS_DIR
 
-CORPUS_DIR = Path(__file__).parent / "data" / "corpus"  # see ATTRIBUTION.md there
+CORPUS_DIR = Path(__file__).parent / "corpus"  # see ATTRIBUTION.md there
 CORPUS_FILE = CORPUS_DIR / "wordnet_examples.txt"  # one sentence per line, built by extract_wordnet_examples
 WORDNET_DIR = Path("/usr/share/wordnet")  # where Debian's wordnet-base puts the database
 WORDNET_FILES = ("data.noun", "data.verb", "data.adj", "data.adv")  # one line per synset
