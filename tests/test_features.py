@@ -11,16 +11,14 @@ from tiny_audio.data.features import FeatureCache
 
 
 @pytest.fixture
-def model(tiny_model):
-    return tiny_model()
+def built(tiny_model, tiny_features, tmp_path):
+    """A tiny random model and the cache it built of ``tiny_sentences``: ``(model, cache)``."""
+    model = tiny_model()
+    return model, tiny_features(model, tmp_path / "features")
 
 
-@pytest.fixture
-def features(model, tiny_features, tmp_path):
-    return tiny_features(model, tmp_path / "features")
-
-
-def test_feature_cache_round_trip(model, features, tiny_sentences):
+def test_feature_cache_round_trip(built, tiny_sentences):
+    _, features = built
     assert len(features) == len(tiny_sentences) and features.encoder_dim == 16
     frames, text = features[1]
     assert frames.shape == (63, 16) and frames.dtype == torch.float32  # 1.25 s -> 125 mel -> 63 frames
@@ -29,7 +27,8 @@ def test_feature_cache_round_trip(model, features, tiny_sentences):
     assert features.encoder_padding_seconds is None  # encoded over the whole 30 s window
 
 
-def test_feature_cache_encodes_as_the_config_says(model, features, tiny_features, tmp_path):
+def test_feature_cache_encodes_as_the_config_says(built, tiny_features, tmp_path):
+    model, features = built
     full = features
     model.config.encoder_padding_seconds = 1.0
     short = tiny_features(model, tmp_path / "short")
@@ -37,7 +36,8 @@ def test_feature_cache_encodes_as_the_config_says(model, features, tiny_features
     assert short[1][0].shape == full[1][0].shape and not short[1][0].equal(full[1][0])
 
 
-def test_damaged_feature_cache_is_refused(features):
+def test_damaged_feature_cache_is_refused(built):
+    _, features = built
     with open(features.folder / "frames.f16", "ab") as f:
         f.write(b"\0\0")
     with pytest.raises(ValueError, match="damaged"):
@@ -46,7 +46,8 @@ def test_damaged_feature_cache_is_refused(features):
         FeatureCache(features.folder.parent / "nothing")
 
 
-def test_cached_frames_are_what_inference_computes(model, features):
+def test_cached_frames_are_what_inference_computes(built):
+    model, features = built
     """One wiring path: the cache stores ``get_audio_features``' frames (as float16)."""
     audio = (np.random.default_rng(0).standard_normal(20_000) * 0.1).astype(np.float32)
     cache = FeatureCache.build(model, [(audio, "noise")], features.folder.parent / "one", progress=False)
@@ -54,14 +55,16 @@ def test_cached_frames_are_what_inference_computes(model, features):
     assert torch.equal(cache[0][0], frames.half().float())
 
 
-def test_a_clip_longer_than_one_window_is_refused_in_one_line(model, tmp_path):
+def test_a_clip_longer_than_one_window_is_refused_in_one_line(built, tmp_path):
+    model, _ = built
     long = np.zeros(31 * 16_000, dtype=np.float32)
     with pytest.raises(ValueError, match=r"clip 1 is 31.0 s long; .* split it or leave it out"):
         FeatureCache.build(model, [(long[:16_000], "short"), (long, "long")], tmp_path / "cache", progress=False)
     assert not (tmp_path / "cache").exists()  # nothing half-written
 
 
-def test_the_cache_folder_is_named_after_the_encoder_and_its_padding(model, tmp_path):
+def test_the_cache_folder_is_named_after_the_encoder_and_its_padding(built, tmp_path):
+    model, _ = built
     items = [(np.zeros(16_000, dtype=np.float32), "silence")]
     model.config.audio_model_id = "openai/whisper-base"
     model.config.encoder_padding_seconds = 5.0

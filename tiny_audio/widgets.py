@@ -8,6 +8,7 @@ imported inside the widget builders, so the functions work without it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -17,6 +18,9 @@ from .encoder import ENCODER_FRAMES_PER_SECOND
 from .log_mel import HOP_LENGTH, MAX_MELS, N_FFT, log_mel_spectrogram
 from .projector import AudioProjector, stack_frames
 from .sampling import SAMPLE_RATE
+
+if TYPE_CHECKING:
+    import ipywidgets
 
 DOWNSAMPLE_RATES = tuple(range(1, 11))  # k on the slider
 MEL_BIN_CHOICES = tuple(range(16, MAX_MELS + 1, 16))  # 16, 32, ..., 128
@@ -99,7 +103,7 @@ def mel_at(audio: np.ndarray, n_mels: int, hop_length: int) -> tuple[torch.Tenso
 # ---- the widgets --------------------------------------------------------------------------
 
 
-def _redraw(output, *items) -> None:
+def _redraw(output: ipywidgets.Output, *items: object) -> None:
     """Replace what an ``ipywidgets.Output`` shows with ``items``, formatted here in the kernel.
 
     The outputs are set on the widget's model, not captured with ``with output:`` (which
@@ -125,7 +129,7 @@ def _redraw(output, *items) -> None:
     output.outputs = tuple(outputs)  # one update: the old view is replaced, never blank
 
 
-def clip_picker(default: str = "0880"):
+def clip_picker(default: str = "0880") -> ipywidgets.VBox:
     """A dropdown of the bundled clips that shows the transcript, a player and the waveform."""
     import ipywidgets as widgets
     from IPython.display import Audio
@@ -146,7 +150,7 @@ def clip_picker(default: str = "0880"):
     return widgets.VBox([dropdown, output])
 
 
-def downsample_slider(frames: torch.Tensor, llm_dim: int, k: int = 5):
+def downsample_slider(frames: torch.Tensor, llm_dim: int, k: int = 5) -> ipywidgets.VBox:
     """A slider over k that re-runs the projector and redraws the stacking and the counts."""
     import ipywidgets as widgets
 
@@ -165,7 +169,7 @@ def downsample_slider(frames: torch.Tensor, llm_dim: int, k: int = 5):
     return widgets.VBox([slider, output])
 
 
-def mel_explorer(audio: np.ndarray):
+def mel_explorer(audio: np.ndarray) -> ipywidgets.VBox:
     """Two sliders (mel bins, hop length) that recompute and redraw the clip's log-mel."""
     import ipywidgets as widgets
 

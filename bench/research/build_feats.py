@@ -1,5 +1,5 @@
 from lib import *
-from tiny_audio.synth import read_manifest
+from tiny_audio.data.synth import read_manifest
 m = load_model()
 for name in [n for n in sys.argv[1:] if n != "librivox"]:
     d = f"/work/data/{name}"

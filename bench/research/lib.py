@@ -2,7 +2,7 @@ import json, math, time, sys, os
 import numpy as np, torch, torch.nn.functional as F
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2]))
 from tiny_audio import ASRModel
-from tiny_audio.features import FeatureCache
+from tiny_audio.data.features import FeatureCache
 from tiny_audio.decoder import build_prompt, merge_audio, generate
 from tiny_audio.evaluation import word_error_rate, normalize
 from tiny_audio.training import make_batch, IGNORE_INDEX
@@ -78,3 +78,29 @@ def llm_wer(model, feats, idxs, bs=8):
         out = model._write(audio, secs)
         hyps += [g.text for *_, g in out]; refs += texts
     return word_error_rate(refs, hyps), hyps
+
+
+def viterbi(lp, classes):  # lp (T, C) log-probs; classes (S,) -> per-slot class (0 = blank)
+    S = len(classes); ext = [0] * (2 * S + 1); ext[1::2] = classes
+    T = lp.shape[0]; N = len(ext)
+    NEG = -1e30
+    score = np.full(N, NEG); score[0] = lp[0, 0]
+    if N > 1: score[1] = lp[0, ext[1]]
+    back = np.zeros((T, N), dtype=np.int64)
+    ext_a = np.array(ext)
+    can_skip = np.zeros(N, dtype=bool)
+    for s in range(2, N):
+        can_skip[s] = ext[s] != 0 and ext[s] != ext[s - 2]
+    for t in range(1, T):
+        stay = score
+        prev1 = np.concatenate([[NEG], score[:-1]])
+        prev2 = np.where(can_skip, np.concatenate([[NEG, NEG], score[:-2]]), NEG)
+        cand = np.stack([stay, prev1, prev2])
+        arg = cand.argmax(0); best = cand.max(0)
+        back[t] = arg
+        score = best + lp[t, ext_a]
+    s = N - 1 if N == 1 or score[N - 1] >= score[N - 2] else N - 2
+    path = []
+    for t in range(T - 1, -1, -1):
+        path.append(ext[s]); s -= back[t, s]
+    return path[::-1]
