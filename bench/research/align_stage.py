@@ -57,30 +57,6 @@ for step in range(a.v_steps):
 filler = (v * (target_norm / v.norm())).detach()
 
 # --- 2. Viterbi alignment of every training clip through the CTC model
-def viterbi(lp, classes):  # lp (T, C) log-probs; classes (S,) -> per-slot class (0 = blank)
-    S = len(classes); ext = [0] * (2 * S + 1); ext[1::2] = classes
-    T = lp.shape[0]; N = len(ext)
-    NEG = -1e30
-    score = np.full(N, NEG); score[0] = lp[0, 0]
-    if N > 1: score[1] = lp[0, ext[1]]
-    back = np.zeros((T, N), dtype=np.int64)
-    ext_a = np.array(ext)
-    can_skip = np.zeros(N, dtype=bool)
-    for s in range(2, N):
-        can_skip[s] = ext[s] != 0 and ext[s] != ext[s - 2]
-    for t in range(1, T):
-        stay = score
-        prev1 = np.concatenate([[NEG], score[:-1]])
-        prev2 = np.where(can_skip, np.concatenate([[NEG, NEG], score[:-2]]), NEG)
-        cand = np.stack([stay, prev1, prev2])
-        arg = cand.argmax(0); best = cand.max(0)
-        back[t] = arg
-        score = best + lp[t, ext_a]
-    s = N - 1 if N == 1 or score[N - 1] >= score[N - 2] else N - 2
-    path = []
-    for t in range(T - 1, -1, -1):
-        path.append(ext[s]); s -= back[t, s]
-    return path[::-1]
 t0 = time.time()
 alignments = []
 with torch.no_grad():

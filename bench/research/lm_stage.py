@@ -8,6 +8,8 @@ p.add_argument("--ctc", type=float, default=0.3); p.add_argument("--bs", type=in
 p.add_argument("--eval-every", type=int, default=100); p.add_argument("--warmup", type=int, default=20)
 p.add_argument("--train-head", type=int, default=1)
 p.add_argument("--reg", type=float, default=0.0); p.add_argument("--aux")
+p.add_argument("--bf16-llm", type=int, default=1); p.add_argument("--max-minutes", type=float, default=1e9)
+p.add_argument("--no-eval0", action="store_true"); p.add_argument("--seed", type=int, default=1)
 a = p.parse_args()
 m = load_model()
 tr = FeatureCache("/work/data/train6k/features-pad5s"); va = FeatureCache("/work/data/val/features-pad5s")
@@ -15,11 +17,12 @@ lv = FeatureCache("/work/data/librivox-features-pad5s")
 ck = torch.load(a.init, weights_only=False)
 m.audio_projector.load_state_dict(ck["projector"])
 tok = m.tokenizer
+if a.bf16_llm: m.text_decoder.to(torch.bfloat16)  # frozen: keep its weights in bf16 instead of casting every step
 head = CTCHead(m.text_decoder.get_input_embeddings().weight, ck["vocab"]); head.load_state_dict(ck["head"])
 params = list(m.audio_projector.parameters()) + (list(head.parameters()) if a.train_head else [])
 opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=0.01)
 sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1, (s + 1) / a.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1, s / a.steps)))))
-order = torch.randperm(len(tr), generator=torch.Generator().manual_seed(1)).tolist()
+order = torch.randperm(len(tr), generator=torch.Generator().manual_seed(a.seed)).tolist()
 aux = torch.load(a.aux, weights_only=False) if a.aux else ck
 alignments = aux.get("alignments"); filler = aux.get("filler")
 if a.reg > 0:
@@ -41,7 +44,7 @@ def evaluate(step, loss):
     cw, _ = ctc_readout(m, head, va, val_idx)
     log(f"{a.out}.log", step=step, loss=loss, val_wer=round(wv, 3), lv_wer=round(wl, 3), val_ctc=round(cw, 3), ex_val=hv[0], ex_lv=hl[1])
     m.audio_projector.train()
-evaluate(0, None)
+if not a.no_eval0: evaluate(0, None)
 t0 = time.time(); run = []
 for step in range(a.steps):
     idx = [order[(step * a.bs + j) % len(order)] for j in range(a.bs)]
@@ -67,6 +70,8 @@ for step in range(a.steps):
     run.append(lm.item())
     if (step + 1) % 25 == 0:
         print(step + 1, round(sum(run[-25:]) / 25, 3), round(time.time() - t0), flush=True)
+    if time.time() - t0 > a.max_minutes * 60:
+        evaluate(step + 1, round(sum(run[-50:]) / len(run[-50:]), 3)); torch.save({"projector": m.audio_projector.state_dict(), "head": head.state_dict(), "vocab": ck["vocab"]}, f"{a.out}.pt"); break
     if (step + 1) % a.eval_every == 0 or step + 1 == a.steps:
         evaluate(step + 1, round(sum(run[-50:]) / len(run[-50:]), 3))
         torch.save({"projector": m.audio_projector.state_dict(), "head": head.state_dict(), "vocab": ck["vocab"]}, f"{a.out}.pt")
