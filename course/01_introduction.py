@@ -43,7 +43,8 @@ import transformers
 from IPython.display import Audio, display
 
 from tiny_audio import N_SAMPLES, SAMPLE_RATE, ASRModel, AudioProjector, choose_device, clip_names, load_clip
-from tiny_audio import doctor, n_encoder_frames, output_length
+from tiny_audio import n_encoder_frames, output_length
+from tiny_audio.weights import doctor
 from tiny_audio.presets import choose_preset
 from tiny_audio.plotting import plot_waveform
 from tiny_audio.evaluation.reference import WhisperTranscriber
@@ -152,7 +153,7 @@ total = sum(parts.values())
 for name, count in parts.items():
     print(f"{name:58} {count:>13,}  {100 * count / total:5.1f}%")
 print(f"trained parameters: {n_params(model.audio_projector):,} of {total:,}")
-print(f"projector trained yet? {model.is_trained}")
+print(f"projector weights: {model.projector_source or 'random (untrained)'}")
 
 # %% [markdown]
 # About one parameter in a hundred belongs to the projector; everything else is borrowed.
@@ -296,7 +297,7 @@ n_audio_tokens = output_length(n_frames, model.config.audio_downsample_rate)
 print(f"{clip.duration:.2f} s -> {n_frames} encoder vectors -> {n_audio_tokens} projector vectors for the LLM")
 
 ours = model.transcribe(clip.audio)
-print(f"projector trained: {model.is_trained}")
+print(f"projector weights: {model.projector_source or 'random (untrained)'}")
 print(f"reference:         {clip.text}")
 print(f"our pipeline:      {ours}")
 

@@ -58,7 +58,7 @@ from tiny_audio import (
     n_mel_frames,
     stack_frames,
 )
-from tiny_audio.config import choose_preset
+from tiny_audio.presets import choose_preset
 from tiny_audio.decoder import AUDIO_TOKEN, build_prompt, merge_audio
 from tiny_audio.plotting import (
     plot_encoder_frames,
@@ -289,8 +289,13 @@ print((1, n_encoder_frames(48_000), seed_config.encoder_dim))
 #    over every token it reads, so five times fewer tokens is much cheaper — and 100 ms of
 #    audio per token is still finer than a syllable.
 # 2. **Change width**: RMSNorm → Linear → RMSNorm maps each stacked vector to the
-#    language model's width. The first norm evens out Whisper's few very large channels;
-#    the last puts the output at the scale the language model expects of its own embeddings.
+#    language model's width. RMSNorm divides a whole vector by one number, its
+#    root-mean-square, then multiplies each channel by a learned gain: it sets the vector's
+#    overall size and leaves its direction alone. The first norm gives the Linear inputs of
+#    one size whatever the loudness of the clip or the encoder's scale; the last one sets
+#    the size of every audio token to the size the language model's own token embeddings
+#    have (their RMS is about 0.14 for SmolLM2), because a vector several times larger than
+#    any word it has ever read would swamp its attention from the first step.
 
 # %%
 k = model.config.audio_downsample_rate
@@ -474,8 +479,9 @@ print("3 s ->", model_k4.audio_projector.output_length(n_encoder_frames(48_000))
 # %% [markdown]
 # ## Further reading
 #
-# - Radford et al., *Robust Speech Recognition via Large-Scale Weak Supervision* (the Whisper paper), 2022.
-# - Bai et al., *Qwen Technical Report*, 2023.
+# - Radford et al., [*Robust Speech Recognition via Large-Scale Weak Supervision*](https://arxiv.org/abs/2212.04356)
+#   (the Whisper paper), 2022.
+# - Bai et al., [*Qwen Technical Report*](https://arxiv.org/abs/2309.16609), 2023.
 #
 # Next: **Lesson 3 — training the projector**: how the projector that wrote this transcript
 # learned to, and how to train your own.

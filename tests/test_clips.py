@@ -60,7 +60,7 @@ def test_bad_name(name):
 
 @pytest.mark.parametrize(("split", "n", "noisy"), [("train", 32, True), ("test", 60, False)])
 def test_bundled_synthetic_splits_hold_their_own_corpus_sentences(split, n, noisy):
-    from tiny_audio import corpus
+    from tiny_audio.data import corpus
     from tiny_audio.data.synth import read_manifest
 
     records = read_manifest(synthetic_folder(split))

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tiny_audio import corpus
+from tiny_audio.data import corpus
 
 
 @pytest.fixture(scope="module")

@@ -402,7 +402,7 @@ def test_plot_stage_times_stacks_each_settings_stages_and_labels_its_speed():
     widths = [patch.get_width() for patch in ax.patches]
     assert widths == [2.0, 0.5, 3.0, 1.5]  # stage by stage, one bar segment per setting
     labels = [t.get_text().strip() for t in ax.texts]
-    assert labels == ["5.0 s (2.0x real time)", "2.0 s (5.0x real time)"]
+    assert labels == ["5.0 s (2.0x faster than real time)", "2.0 s (5.0x faster than real time)"]
     rows = dict(zip((t.get_text() for t in ax.get_yticklabels()), ax.get_yticks()))
     assert rows["defaults"] > rows["fast"]  # the first setting on top
     with pytest.raises(ValueError, match="the same stages"):

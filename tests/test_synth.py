@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tiny_audio import corpus, synth
+from tiny_audio.data import corpus, synth
 from tiny_audio.sampling import SAMPLE_RATE, snr_db
 
 SENTENCE = "The children snuggled into their sleeping bags."  # 7 words, ~2-3 s of speech

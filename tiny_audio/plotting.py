@@ -844,9 +844,10 @@ def plot_stage_times(
         ax.barh(rows, widths, left=left, color=colour, label=stage, height=0.6)
         left += widths
     for row, total in zip(rows, left):
-        ax.text(total, row, f"  {total:.1f} s ({audio_seconds / total:.1f}x real time)", va="center", fontsize="small")
+        label = f"  {total:.1f} s ({audio_seconds / total:.1f}x faster than real time)"
+        ax.text(total, row, label, va="center", fontsize="small")
     ax.set_yticks(rows, list(times))
-    ax.set_xlim(0, left.max() * 1.45)  # room for the labels
+    ax.set_xlim(0, left.max() * 1.9)  # room for the labels
     ax.set_xlabel(f"wall seconds to transcribe {audio_seconds:.1f} s of audio")
     ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=len(stages), frameon=False)
     ax.set_title("where the time goes")

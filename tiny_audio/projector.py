@@ -87,8 +87,8 @@ class AudioProjector(nn.Module):
         self.encoder_dim = encoder_dim
         self.downsample_rate = downsample_rate
         stacked_dim = encoder_dim * downsample_rate
-        # RMSNorm before: stacked Whisper frames have a few very large channels; normalising
-        # them keeps the Linear's inputs on one scale from the first training step.
+        # RMSNorm before: divides each stacked vector by its root-mean-square, so the Linear's
+        # inputs have one size whatever the clip's loudness or the encoder's scale.
         self.ln_pre = RMSNorm(stacked_dim)
         self.proj = nn.Linear(stacked_dim, llm_dim, bias=True)
         # RMSNorm after: puts the output at the norm of the LLM's own input embeddings.
