@@ -266,7 +266,7 @@ for step, text in readouts:
 # heard. The rest of the readout is words *of those 32 sentences*: there is nothing else
 # the projector could point at yet. The losses tell the same story: look at the held-out
 # loss (green) next to the training loss (blue). In stage 2 both include 0.3 times the
-# CTC loss, which is near zero on the training clips and large on the held-out ones.
+# CTC loss, which is low on the training clips and large on the held-out ones.
 
 # %%
 plot_training_history(history, smooth=5)
