@@ -164,3 +164,30 @@ def test_bad_speed_options_are_one_line(tmp_path, capsys, option):
     assert main(["transcribe", str(clip), "--device", "cpu", *option]) == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]  # after the model's loading bars, if it got that far
     assert err.startswith("error:") and option[0].removeprefix("--").replace("-", "_") in err.replace("-", "_")
+
+
+def test_every_model_command_takes_model_device_and_dtype():
+    from tiny_audio.cli import build_parser
+
+    parser = build_parser()
+    for command in ("transcribe", "eval", "demo"):
+        args = parser.parse_args([command, "--model", "embedded", "--device", "cpu", "--dtype", "bfloat16"])
+        assert (args.model, args.device, args.dtype) == ("embedded", "cpu", "bfloat16")
+
+
+def test_train_passes_the_ctc_augmentation_switch(tmp_path, monkeypatch):
+    import tiny_audio.cli as cli
+    from tiny_audio.training import TrainConfig
+
+    made = []
+
+    class RecordingConfig(TrainConfig):
+        def __post_init__(self) -> None:
+            super().__post_init__()
+            made.append(self)
+
+    monkeypatch.setattr(cli, "TrainConfig", RecordingConfig)
+    for extra, expected in (([], True), (["--no-ctc-augment"], False)):
+        # tmp_path is no dataset, so the command stops with one line after building its config
+        assert cli.main(["train", str(tmp_path), "--out", str(tmp_path / "run"), *extra]) == 2
+        assert made[-1].ctc_augment is expected

@@ -5,6 +5,7 @@ p = argparse.ArgumentParser()
 p.add_argument("init"); p.add_argument("out")
 p.add_argument("--v-steps", type=int, default=200); p.add_argument("--reg-steps", type=int, default=600)
 p.add_argument("--reg-lr", type=float, default=2e-3)
+p.add_argument("--filler-from", help="reuse the filler v of an earlier align_stage checkpoint (skips step 1)")
 a = p.parse_args()
 m = load_model(); tok = m.tokenizer; llm = m.text_decoder
 emb = llm.get_input_embeddings()
@@ -30,7 +31,7 @@ def slots_for(ids, filler):
         rows.append(table[t])
         for _ in range(rng.randint(0, 3)): rows.append(filler)
     return torch.stack(rows)
-for step in range(a.v_steps):
+for step in range(0 if a.filler_from else a.v_steps):
     batch_texts = rng.sample(texts, 8)
     fv = v * (target_norm / v.norm())
     examples = []
@@ -55,6 +56,8 @@ for step in range(a.v_steps):
     loss.backward(); opt.step(); opt.zero_grad()
     if (step + 1) % 50 == 0: print("v", step + 1, round(loss.item(), 3), round(time.time() - t0), flush=True)
 filler = (v * (target_norm / v.norm())).detach()
+if a.filler_from:
+    filler = torch.load(a.filler_from, weights_only=False)["filler"]
 
 # --- 2. Viterbi alignment of every training clip through the CTC model
 t0 = time.time()

@@ -8,7 +8,7 @@ p.add_argument("--ctc", type=float, default=0.3); p.add_argument("--bs", type=in
 p.add_argument("--eval-every", type=int, default=100); p.add_argument("--warmup", type=int, default=20)
 p.add_argument("--train-head", type=int, default=1)
 p.add_argument("--reg", type=float, default=0.0); p.add_argument("--aux")
-p.add_argument("--bf16-llm", type=int, default=1); p.add_argument("--max-minutes", type=float, default=1e9)
+p.add_argument("--bf16-llm", type=int, default=0); p.add_argument("--max-minutes", type=float, default=1e9)
 p.add_argument("--no-eval0", action="store_true"); p.add_argument("--seed", type=int, default=1)
 a = p.parse_args()
 m = load_model()
