@@ -4,9 +4,10 @@ The encoder and the LLM stay frozen. Training runs in two stages:
 
 1. ``ctc`` — **point at the LLM's words.** Each projector output is scored against the
    LLM's own input embeddings (``tiny_audio.ctc.CTCHead``) and CTC rewards slots that spell
-   the transcript's tokens in order. No LLM runs, so a step costs milliseconds, and within
-   minutes the projector's vectors *mean* the spoken words. The cached frames are
-   perturbed on the way in (``augment_frames``) so that it cannot simply memorize them.
+   the transcript's tokens in order. No LLM runs, so a step is cheap (under a second for
+   32 clips on a 2-core CPU), and within minutes the projector's vectors *mean* the spoken
+   words. The cached frames are perturbed on the way in (``augment_frames``) so that it
+   cannot simply memorize them.
 2. ``llm`` — **make the LLM read them.** Each example is a prompt whose ``<audio>`` slots
    hold the projector's output, followed by the transcript; the loss is the LLM's
    next-token cross-entropy on the transcript tokens only (prompt, audio and padding are
