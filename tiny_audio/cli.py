@@ -28,7 +28,6 @@ from .data.clips import load_clips
 from .data.features import FeatureCache
 from .evaluation import evaluate, librivox_items, manifest_items, synthetic_items
 from .model import ASRModel
-from .presets import PRESETS
 from .sampling import SAMPLE_RATE, load_audio
 from .training import TrainConfig, train
 from .weights import doctor
@@ -170,13 +169,12 @@ def _check_batch_size(batch_size: int) -> None:
         raise ValueError(f"--batch-size must be at least 1, got {batch_size}")
 
 
-def _add_model_options(p: argparse.ArgumentParser, *, dtype: bool = True) -> None:
+def _add_model_options(p: argparse.ArgumentParser) -> None:
     """Which model a command runs, and where."""
-    p.add_argument("--model", help=f"preset ({', '.join(PRESETS)}) or saved folder; default: chosen for this machine")
+    p.add_argument("--model", help=f"preset ({', '.join(presets.PRESETS)}) or saved folder; default: chosen for this machine")
     p.add_argument("--device", help="cpu, cuda, cuda:1, ...; default: cuda when available")
-    if dtype:
-        p.add_argument("--dtype", help="float32, bfloat16, ...; default: bf16 on GPU, float32 on CPU "
-                                       "(bfloat16 is faster on CPUs with native bf16: see `tiny-audio doctor`)")
+    p.add_argument("--dtype", help="float32, bfloat16, ...; default: bf16 on GPU, float32 on CPU "
+                                   "(bfloat16 is faster on CPUs with native bf16: see `tiny-audio doctor`)")
 
 
 def _add_speed_options(p: argparse.ArgumentParser) -> None:

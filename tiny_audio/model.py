@@ -48,7 +48,6 @@ from .decoder import (
 )
 from .encoder import build_whisper, encode, freeze, n_encoder_frames
 from .log_mel import N_SAMPLES, log_mel_spectrogram, n_mel_frames
-from .presets import PRESETS
 from .projector import AudioProjector, stack_frames
 from .sampling import SAMPLE_RATE, load_audio
 from .trace import Trace
@@ -511,7 +510,7 @@ class ASRModel(PreTrainedModel):
 def _projector_checkpoint(name_or_path: str | Path, **hub) -> Path | None:
     """The projector weights that belong with a preset, a saved folder or a hub id, if any
     (a hub id's file is downloaded into the Hugging Face cache; ``hub``: ``HUB_KWARGS``)."""
-    if str(name_or_path) in PRESETS:
+    if str(name_or_path) in presets.PRESETS:
         return presets.projector_file(str(name_or_path))
     found = cached_file(name_or_path, PROJECTOR_FILE, _raise_exceptions_for_missing_entries=False, **hub)
     return None if found is None else Path(found)
