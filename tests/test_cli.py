@@ -175,7 +175,7 @@ def test_every_model_command_takes_model_device_and_dtype():
         assert (args.model, args.device, args.dtype) == ("embedded", "cpu", "bfloat16")
 
 
-def test_train_passes_the_ctc_augmentation_switch(tmp_path, monkeypatch):
+def test_train_passes_the_augmentation_switch(tmp_path, monkeypatch):
     import tiny_audio.cli as cli
     from tiny_audio.training import TrainConfig
 
@@ -187,7 +187,7 @@ def test_train_passes_the_ctc_augmentation_switch(tmp_path, monkeypatch):
             made.append(self)
 
     monkeypatch.setattr(cli, "TrainConfig", RecordingConfig)
-    for extra, expected in (([], True), (["--no-ctc-augment"], False)):
+    for extra, expected in (([], True), (["--no-augment"], False)):
         # tmp_path is no dataset, so the command stops with one line after building its config
         assert cli.main(["train", str(tmp_path), "--out", str(tmp_path / "run"), *extra]) == 2
-        assert made[-1].ctc_augment is expected
+        assert made[-1].augment is expected

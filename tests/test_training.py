@@ -119,7 +119,7 @@ def test_training_lowers_the_loss_and_writes_a_loadable_projector(model, feature
         assert torch.equal(a, b)
 
 
-def test_ctc_augmentation_shifts_masks_and_drops_reproducibly():
+def test_augmentation_shifts_masks_and_drops_reproducibly():
     frames = torch.randn(200, 16) + 5.0  # no feature is zero by chance
     one = augment_frames(frames, 5, torch.Generator().manual_seed(3))
     again = augment_frames(frames, 5, torch.Generator().manual_seed(3))
@@ -134,10 +134,19 @@ def test_ctc_augmentation_shifts_masks_and_drops_reproducibly():
     assert augment_frames(frames, 5, torch.Generator().manual_seed(3)).data_ptr() != frames.data_ptr()
 
 
-def test_the_ctc_stage_trains_on_augmented_frames_unless_told_not_to(features, tiny_model, tmp_path):
+def test_the_llm_stage_augmentation_masks_no_frames():
+    frames = torch.randn(200, 16) + 5.0
+    unmasked = augment_frames(frames, 5, torch.Generator().manual_seed(3), time_masks=0)
+    zero_rows = (unmasked == 0).all(-1).sum().item()
+    assert zero_rows == 0  # only single features drop out: no whole frame (no word) goes missing
+    assert 0.05 < (unmasked == 0).float().mean().item() < 0.15
+
+
+@pytest.mark.parametrize("stage_steps", [dict(ctc_steps=1, steps=0), dict(ctc_steps=0, steps=1)], ids=["ctc", "llm"])
+def test_each_stage_trains_on_augmented_frames_unless_told_not_to(features, tiny_model, tmp_path, stage_steps):
     losses = {}
     for augment in (True, False):
-        config = TrainConfig(ctc_steps=1, ctc_batch_size=4, steps=0, ctc_augment=augment)
+        config = TrainConfig(ctc_batch_size=4, batch_size=4, augment=augment, **stage_steps)
         losses[augment] = train(tiny_model(), features, config, tmp_path / str(augment), progress=False)[0]["loss"]
     assert losses[True] != pytest.approx(losses[False], rel=1e-6)
 

@@ -115,7 +115,7 @@ def _train(args: argparse.Namespace) -> None:
 
     config = TrainConfig(ctc_steps=args.ctc_steps, ctc_batch_size=args.ctc_batch_size, ctc_lr=args.ctc_lr,
                          steps=args.steps, batch_size=args.batch_size, lr=args.lr, ctc_weight=args.ctc_weight,
-                         ctc_augment=not args.no_ctc_augment,
+                         augment=not args.no_augment,
                          warmup_steps=args.warmup_steps, checkpoint_every=args.checkpoint_every,
                          eval_every=args.eval_every, seed=args.seed, mixed_precision=args.precision)
     folders = [Path(args.data)] + ([Path(args.eval_data)] if args.eval_data else [])
@@ -221,9 +221,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"stage 1, the CTC warm start: steps (default: {defaults.ctc_steps}; 0 skips it)")
     p.add_argument("--ctc-batch-size", type=int, default=defaults.ctc_batch_size)
     p.add_argument("--ctc-lr", type=float, default=defaults.ctc_lr)
-    p.add_argument("--no-ctc-augment", action="store_true",
-                   help="stage 1 sees the cached frames as they are (default: a random stacking phase, "
-                        "time masks and feature dropout, which keep it from memorizing the clips)")
+    p.add_argument("--no-augment", action="store_true",
+                   help="train on the cached frames as they are (default: a random stacking phase and "
+                        "feature dropout in both stages, time masks in stage 1, which keep the projector "
+                        "from memorizing the clips)")
     p.add_argument("--steps", type=int, default=defaults.steps,
                    help=f"stage 2, the LLM's loss + CTC: steps (default: {defaults.steps})")
     p.add_argument("--batch-size", type=int, default=defaults.batch_size, help="global batch, split across processes")

@@ -12,7 +12,9 @@ The encoder and the LLM stay frozen. Training runs in two stages:
    hold the projector's output, followed by the transcript; the loss is the LLM's
    next-token cross-entropy on the transcript tokens only (prompt, audio and padding are
    masked with -100), plus ``ctc_weight`` times the CTC loss, which keeps the slots
-   pointing at words while the LLM's loss shapes them into vectors it reads.
+   pointing at words while the LLM's loss shapes them into vectors it reads. The frames
+   are perturbed here too, but never masked: a masked word would teach the LLM to write
+   words nobody said.
 
 Both losses come from one place, ``ASRModel.forward(..., labels=..., ctc_labels=...)``.
 AdamW with linear warmup and cosine decay in each stage, gradient clipping, bf16 autocast
@@ -47,11 +49,11 @@ from .weights.device import has_fast_bf16
 CHECKPOINT_FILE = "checkpoint.pt"
 HISTORY_FILE = "history.json"
 STAGES = ("ctc", "llm")  # in the order they run
-# The CTC stage's augmentation of cached encoder frames (augment_frames): without it the
-# projector memorizes its training clips within ~500 steps of 32.
-CTC_TIME_MASKS = 2  # spans of zeroed frames per clip
-CTC_MASK_FRAMES = 10  # each up to 0.2 s
-CTC_FEATURE_DROPOUT = 0.1
+# The augmentation of cached encoder frames (augment_frames): without it the projector
+# memorizes its training clips within ~500 steps of 32 in the CTC stage.
+TIME_MASKS = 2  # spans of zeroed frames per clip (CTC stage only)
+MASK_FRAMES = 10  # each up to 0.2 s
+FEATURE_DROPOUT = 0.1
 EVAL_EXAMPLES = 32  # held-out clips whose loss is recorded every eval_every steps
 
 
@@ -65,7 +67,7 @@ class TrainConfig:
     ctc_steps: int = 1200  # stage 1: CTC against the LLM's embedding table
     ctc_batch_size: int = 32  # a CTC step runs no LLM, so it takes bigger batches
     ctc_lr: float = 2e-3
-    ctc_augment: bool = True  # perturb the cached frames in the CTC stage (augment_frames)
+    augment: bool = True  # perturb the cached frames in both stages (augment_frames)
     steps: int = 2000  # stage 2: the LLM's next-token loss + ctc_weight * CTC
     batch_size: int = 8  # global: split evenly across processes
     lr: float = 5e-4
@@ -184,23 +186,24 @@ def make_batch(examples: list[tuple[torch.Tensor, str]], tokenizer, prompt: str,
     return batch
 
 
-def augment_frames(frames: torch.Tensor, downsample_rate: int, generator: torch.Generator) -> torch.Tensor:
+def augment_frames(frames: torch.Tensor, downsample_rate: int, generator: torch.Generator, *,
+                   time_masks: int = TIME_MASKS) -> torch.Tensor:
     """A perturbed copy of one clip's cached encoder frames ``(T, D)`` -> ``(T - shift, D)``:
     a random stacking phase (the first 0..k-1 frames dropped, so the projector sees each
-    clip grouped differently), ``CTC_TIME_MASKS`` spans of up to ``CTC_MASK_FRAMES`` frames
-    set to zero, and dropout of single features (``CTC_FEATURE_DROPOUT``). All draws come
-    from ``generator``, so a resumed run perturbs exactly as the first one did."""
+    clip grouped differently), ``time_masks`` spans of up to ``MASK_FRAMES`` frames set to
+    zero, and dropout of single features (``FEATURE_DROPOUT``). All draws come from
+    ``generator``, so a resumed run perturbs exactly as the first one did."""
     def draw(high: int) -> int:  # uniform in 0..high
         return int(torch.randint(0, high + 1, (), generator=generator))
 
     shift = draw(min(downsample_rate - 1, len(frames) - 1))
     frames = frames[shift:].clone()
-    for _ in range(CTC_TIME_MASKS):
-        width = draw(min(CTC_MASK_FRAMES, len(frames) - 1))
+    for _ in range(time_masks):
+        width = draw(min(MASK_FRAMES, len(frames) - 1))
         start = draw(len(frames) - width)
         frames[start : start + width] = 0
-    keep = torch.rand(frames.shape, generator=generator) >= CTC_FEATURE_DROPOUT
-    return frames * keep / (1 - CTC_FEATURE_DROPOUT)
+    keep = torch.rand(frames.shape, generator=generator) >= FEATURE_DROPOUT
+    return frames * keep / (1 - FEATURE_DROPOUT)
 
 
 def lr_factor(step: int, n_steps: int, warmup_steps: int, min_lr_ratio: float) -> float:
@@ -348,11 +351,12 @@ def train(
         chosen = batch_indices(stage.step, len(features), stage.batch_size, config.seed + STAGES.index(stage.name))
         share = chosen[accelerator.process_index :: accelerator.num_processes]
         examples = [features[i] for i in share]
-        if stage.name == "ctc" and config.ctc_augment:
+        if config.augment:
             # seeded by (seed, step, process): a resumed run perturbs exactly as the first did
             seed = (config.seed * 1_000_003 + state.step) * 64 + accelerator.process_index
             generator = torch.Generator().manual_seed(seed)
-            examples = [(augment_frames(frames, model.config.audio_downsample_rate, generator), text)
+            masks = TIME_MASKS if stage.name == "ctc" else 0  # the LLM must not learn to invent masked words
+            examples = [(augment_frames(frames, model.config.audio_downsample_rate, generator, time_masks=masks), text)
                         for frames, text in examples]
         batch = make_batch(examples, model.tokenizer, model.config.prompt, model.config.audio_downsample_rate)
         with torch.autocast(accelerator.device.type, dtype=torch.bfloat16, enabled=use_bf16):

@@ -10,9 +10,20 @@ p.add_argument("--train-head", type=int, default=1)
 p.add_argument("--reg", type=float, default=0.0); p.add_argument("--aux")
 p.add_argument("--bf16-llm", type=int, default=0); p.add_argument("--max-minutes", type=float, default=1e9)
 p.add_argument("--no-eval0", action="store_true"); p.add_argument("--seed", type=int, default=1)
+p.add_argument("--train", default="train6k")  # comma-separated data folders under /work/data
+p.add_argument("--aug", action="store_true")  # random stacking phase + 10% feature dropout (no time masks: they would teach the LLM to invent words)
 a = p.parse_args()
 m = load_model()
-tr = FeatureCache("/work/data/train6k/features-pad5s"); va = FeatureCache("/work/data/val/features-pad5s")
+caches = [FeatureCache(f"/work/data/{n}/features-pad5s") for n in a.train.split(",")]
+class Joined:
+    def __init__(self, cs): self.cs = cs; self.n = [len(c) for c in cs]
+    def __len__(self): return sum(self.n)
+    def __getitem__(self, i):
+        for c, n in zip(self.cs, self.n):
+            if i < n: return c[i]
+            i -= n
+        raise IndexError(i)
+tr = Joined(caches); va = FeatureCache("/work/data/val/features-pad5s")
 lv = FeatureCache("/work/data/librivox-features-pad5s")
 ck = torch.load(a.init, weights_only=False)
 m.audio_projector.load_state_dict(ck["projector"])
@@ -49,6 +60,12 @@ t0 = time.time(); run = []
 for step in range(a.steps):
     idx = [order[(step * a.bs + j) % len(order)] for j in range(a.bs)]
     ex = [tr[i] for i in idx]
+    if a.aug:
+        g = torch.Generator().manual_seed(a.seed * 1_000_003 + step)
+        def perturb(f):
+            f = f[int(torch.randint(0, 5, (), generator=g)):]
+            return f * (torch.rand(f.shape, generator=g) >= 0.1) / 0.9
+        ex = [(perturb(f), t) for f, t in ex]
     batch = make_batch(ex, tok, m.config.prompt, 5)
     with torch.autocast("cpu", dtype=torch.bfloat16):
         proj = m.audio_projector(batch.frames)

@@ -1,0 +1,34 @@
+# Write a research checkpoint as a `tiny-audio train`-style run folder (model.safetensors,
+# config.json, history.json), so .ci/ship_projector.py can ship it. The history is rebuilt
+# from the research logs of every stage of the lineage, in order: one record per logged point.
+#   python export_run.py CKPT OUT_DIR STAGE=LOG [STAGE=LOG ...]
+import json, sys, os, re
+sys.path.insert(0, "/work/main")
+import torch
+from tiny_audio import ASRModel
+ckpt, out, *stages = sys.argv[1:]
+m = ASRModel.from_pretrained("embedded", device="cpu", fresh_projector=True)
+m.config.encoder_padding_seconds = 5
+m.audio_projector.load_state_dict(torch.load(ckpt, weights_only=False)["projector"])
+history, offset = [], 0
+for spec in stages:
+    name, path = spec.split("=")
+    stage = "ctc" if name.startswith("ctc") else "llm"
+    last = 0
+    for line in open(path):
+        if not line.strip().startswith("{"):
+            # .out progress lines: "STEP MEAN_LOSS SECONDS"
+            parts = line.split()
+            if len(parts) == 3 and all(re.fullmatch(r"[\d.]+", p) for p in parts):
+                step, loss = int(parts[0]), float(parts[1])
+                history.append({"step": offset + step, "stage": stage, "run": name, "loss": loss}); last = step
+            continue
+        d = json.loads(line)
+        if isinstance(d.get("step"), int) and d.get("loss") is not None and not any(h["step"] == offset + d["step"] for h in history):
+            history.append({"step": offset + d["step"], "stage": stage, "run": name, "loss": d["loss"]}); last = max(last, d["step"])
+    offset += last
+history.sort(key=lambda h: h["step"])
+os.makedirs(out, exist_ok=True)
+m.save_pretrained(out)
+open(os.path.join(out, "history.json"), "w").write(json.dumps(history))
+print(len(history), "records, last step", history[-1]["step"])
