@@ -4,7 +4,8 @@
 
 Copies RUN_DIR/model.safetensors to tiny_audio/presets/embedded.safetensors and writes
 tiny_audio/presets/embedded.training.json: how it was trained (the command, the data, the
-steps and final loss from RUN_DIR/history.json, the time) and the WER it measures now on
+steps, final loss and a thinned loss curve of every stage from RUN_DIR/history.json, the
+time) and the WER it measures now on
 the bundled LibriVox clips and the bundled held-out synthetic sentences, with the course's
 own WER code. Both files are written to a temporary name and renamed.
 """
@@ -28,6 +29,21 @@ from tiny_audio.training import HISTORY_FILE
 from tiny_audio.weights.cache import atomic_write_bytes
 
 
+HISTORY_POINTS = 200  # at most this many points of the loss curve go into the record
+
+
+def loss_curve(history: list[dict]) -> list[dict]:
+    """``history`` (one record per step, or per logged point) thinned to about
+    ``HISTORY_POINTS`` points: the mean loss of each run of consecutive records of one stage."""
+    per_point = max(1, len(history) // HISTORY_POINTS)
+    curve = []
+    for start in range(0, len(history), per_point):
+        chunk = [h for h in history[start : start + per_point] if h["stage"] == history[start]["stage"]]
+        curve.append({"step": chunk[-1]["step"], "stage": chunk[0]["stage"],
+                      "loss": round(sum(h["loss"] for h in chunk) / len(chunk), 4)})
+    return curve
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("run", type=Path, help="a finished `tiny-audio train` run folder")
@@ -46,17 +62,19 @@ def main() -> int:
     reference = {name: evaluate(whisper.transcribe, items) for name, items in test_sets.items()}
     for name in test_sets:
         print(f"{name}: WER {results[name].wer:.1%} (Whisper's own decoder: {reference[name].wer:.1%})")
+    last_100 = [h for h in history if h["step"] > history[-1]["step"] - 100]
     record = {
         "command": args.command,
         "data": args.data,
-        "steps": len(history),
-        "final_loss_mean_of_last_100": round(sum(h["loss"] for h in history[-100:]) / len(history[-100:]), 3),
+        "steps": history[-1]["step"],
+        "final_loss_mean_of_last_100": round(sum(h["loss"] for h in last_100) / len(last_100), 3),
         "train_minutes": args.train_minutes,
         "machine": f"{platform.machine()} CPU, {torch.get_num_threads()} threads, torch {torch.__version__}",
         "wer": {name: round(result.wer, 4) for name, result in results.items()},
         "eval_command": "tiny-audio eval --data librivox; tiny-audio eval --data synthetic",
         "eval_seconds": round(eval_seconds, 1),
         "whisper_own_decoder_wer": {name: round(result.wer, 4) for name, result in reference.items()},
+        "history": loss_curve(history),
     }
     atomic_write_bytes(PRESET_DIR / "embedded.safetensors", (args.run / PROJECTOR_FILE).read_bytes())
     atomic_write_bytes(PRESET_DIR / "embedded.training.json", (json.dumps(record, indent=1) + "\n").encode())

@@ -134,7 +134,11 @@ def test_the_card_shows_the_measured_wer_and_the_saved_architecture(saved, evalu
     assert "1,478,272" in card and "Linear 2560 -> 576" in card  # the projector, counted from the saved file
     assert f"`{PROJECTOR_FILE}` ({(saved / PROJECTOR_FILE).stat().st_size / 1e6:.1f} MB)" in card
     assert 'AutoModel.from_pretrained("someone/tiny-audio-embedded")' in card
-    assert f"wer: librivox {training_record()['wer']['librivox']:.1%}" in card
+    record = training_record()
+    assert f"When it was shipped it measured WER librivox {record['wer']['librivox']:.1%}" in card
+    assert f"It took {record['steps']:,} optimizer steps" in card
+    assert "```bash\n" + record["command"].split(" && ")[0] + "\n" in card  # one command per line
+    assert "final_loss" not in card and "whisper_own_decoder_wer" not in card  # prose, not the record's keys
     assert f"about {round(100 * evaluation.wer)} word errors per 100 spoken words." in card
 
 

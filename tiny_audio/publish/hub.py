@@ -19,6 +19,7 @@ import math
 import re
 import socket
 import threading
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -213,9 +214,7 @@ def model_card(
             "",
         ]
     if training is not None:
-        lines += ["## Training", "", "Only the projector was trained; the encoder and the LLM stayed frozen.", ""]
-        lines += [_record_line(key, value) for key, value in training.items()]
-        lines.append("")
+        lines += ["## Training", "", *_training_paragraphs(training)]
     lines += ["## Limitations", ""]
     for set_name, result in evaluations.items():
         worse = ": more errors than words, so its transcripts are mostly not what was said" if result.wer >= 1 else ""
@@ -249,11 +248,31 @@ def _size(n_bytes: int) -> str:
     return f"{n_bytes} B"
 
 
-def _record_line(key: str, value) -> str:
-    """One entry of a training record as a card bullet; WER tables as percentages."""
-    if isinstance(value, Mapping) and "wer" in key:
-        value = ", ".join(f"{set_name} {wer:.1%}" for set_name, wer in value.items())
-    return f"- {key.replace('_', ' ')}: {value}"
+def _training_paragraphs(record: Mapping) -> list[str]:
+    """A training record (``presets.training_record()``) as the card's prose: what was
+    trained, on what, how long, how the loss went, the commands, and what it measured."""
+    said = ["Only the projector was trained; the encoder and the LLM stayed frozen."]
+    if "steps" in record:
+        stages = Counter(point["stage"] for point in record.get("history", []))
+        per_stage = " and ".join(f"the {stage} stage" for stage in stages) if stages else ""
+        said.append(f"It took {record['steps']:,} optimizer steps" + (f" over {per_stage}" if per_stage else "")
+                    + (f", {record['train_minutes']:.0f} minutes on {record['machine']}" if "train_minutes" in record
+                       and "machine" in record else "") + ".")
+    if "data" in record:
+        said.append(f"Training data: {record['data']}.")
+    if "final_loss_mean_of_last_100" in record:
+        said.append(f"Its training loss over the last 100 steps averaged {record['final_loss_mean_of_last_100']}.")
+    lines = [" ".join(said), ""]
+    if "command" in record:
+        lines += ["The commands that made it:", "", "```bash", *record["command"].split(" && "), "```", ""]
+    if "wer" in record:
+        measured = ", ".join(f"{name} {wer:.1%}" for name, wer in record["wer"].items())
+        line = f"When it was shipped it measured WER {measured}"
+        if "whisper_own_decoder_wer" in record:
+            whisper = ", ".join(f"{name} {wer:.1%}" for name, wer in record["whisper_own_decoder_wer"].items())
+            line += f" (Whisper's own decoder on the same clips: {whisper})"
+        lines += [line + ".", ""]
+    return lines
 
 
 # ---- publishing ----------------------------------------------------------------------------
