@@ -359,6 +359,14 @@ def test_plot_training_history_draws_a_panel_per_stage_with_the_held_out_loss():
         plot_training_history([])
 
 
+def test_plot_training_history_draws_a_thinned_record_without_learning_rates():
+    # a shipped projector's record: one point per 25 steps, no learning rate
+    history = [{"step": 25 * (i + 1), "stage": "ctc" if i < 40 else "llm", "loss": 5.0 - 0.01 * i} for i in range(100)]
+    ctc_ax, llm_ax = plot_training_history(history)
+    assert len(ctc_ax.figure.axes) == 2  # two loss panels, no learning-rate twins
+    assert "over 1,000 steps" in ctc_ax.get_title() and "over 1,500 steps" in llm_ax.get_title()
+
+
 def test_plot_alignment_draws_each_edit_and_titles_the_wer():
     ax = plot_alignment("the cat sat on the mat", "The cat sat on a mat today.")
     texts = [t.get_text() for t in ax.texts]

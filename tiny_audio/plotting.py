@@ -677,7 +677,9 @@ def plot_training_history(history: Sequence[dict], *, smooth: int = 25) -> list[
     Args:
         history: one dict per step as ``train`` returns and writes to ``history.json``:
             ``{"step", "loss", "lr"}``, with ``"stage"`` and, every ``eval_every`` steps,
-            ``"eval_loss"`` (older histories without a stage are drawn as one panel).
+            ``"eval_loss"`` (older histories without a stage are drawn as one panel). A
+            thinned history (a shipped projector's record: one point per few steps, no
+            ``"lr"``) is drawn the same way, without the learning rate.
         smooth: steps in the running mean (shorter stages use fewer).
 
     Returns:
@@ -701,14 +703,17 @@ def plot_training_history(history: Sequence[dict], *, smooth: int = 25) -> list[
             ax.plot(*zip(*held_out), "o-", color="tab:green", markersize=4, label="held-out clips")
         ax.set_xlabel("step")
         ax.set_ylabel("loss (nats per token)")
-        lr_ax = ax.twinx()
-        lr_ax.plot(steps, [h["lr"] for h in rows], color="tab:orange", linewidth=1.2)
-        lr_ax.set_ylabel("learning rate", color="tab:orange")
-        lr_ax.tick_params(axis="y", colors="tab:orange")
-        lr_ax.ticklabel_format(axis="y", style="sci", scilimits=(0, 0))
+        if all("lr" in h for h in rows):
+            lr_ax = ax.twinx()
+            lr_ax.plot(steps, [h["lr"] for h in rows], color="tab:orange", linewidth=1.2)
+            lr_ax.set_ylabel("learning rate", color="tab:orange")
+            lr_ax.tick_params(axis="y", colors="tab:orange")
+            lr_ax.ticklabel_format(axis="y", style="sci", scilimits=(0, 0))
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize="small", frameon=False)
         title = _STAGE_TITLES.get(stage, stage) if len(stages) > 1 or "stage" in rows[0] else "training"
-        ax.set_title(f"{title}\nloss {mean[0]:.2f} -> {mean[-1]:.2f} over {len(loss)} steps", fontsize="medium")
+        steps_per_point = int(steps[1] - steps[0]) if len(steps) > 1 else 1
+        n_steps = int(steps[-1] - steps[0]) + steps_per_point
+        ax.set_title(f"{title}\nloss {mean[0]:.2f} -> {mean[-1]:.2f} over {n_steps:,} steps", fontsize="medium")
     return list(axes[0])
 
 
