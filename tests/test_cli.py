@@ -102,6 +102,7 @@ def test_train_on_a_folder_that_is_not_a_dataset_is_one_line(tmp_path, capsys):
         (["--ctc-batch-size", "0"], "must be at least 1"),
         (["--ctc-lr", "0"], "ctc_lr > 0"),
         (["--eval-every", "0"], "must be at least 1"),
+        (["--join", "1.5"], "join_probability must be between 0 and 1"),
     ],
 )
 def test_bad_training_options_are_one_line(tmp_path, capsys, options, words):

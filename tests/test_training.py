@@ -19,6 +19,7 @@ from tiny_audio.training import (
     Stage,
     TrainConfig,
     augment_frames,
+    join_clips,
     batch_indices,
     compute_loss,
     ctc_head_for,
@@ -132,6 +133,27 @@ def test_augmentation_shifts_masks_and_drops_reproducibly():
     dropped = (~kept).float().mean().item()
     assert 0.05 < dropped < 0.25  # ~10% dropout plus up to 20 masked frames of 200
     assert augment_frames(frames, 5, torch.Generator().manual_seed(3)).data_ptr() != frames.data_ptr()
+
+
+def test_joined_clips_are_whole_clips_in_a_row_with_their_transcripts(features):
+    examples = [features[i] for i in range(4)]
+    always = join_clips(examples, features, 1.0, torch.Generator().manual_seed(0))
+    by_text = {text: frames for frames, text in (features[i] for i in range(len(features)))}
+    for (frames, text), (joined_frames, joined_text) in zip(examples, always):
+        assert joined_text.startswith(text + " ") and len(joined_frames) > len(frames)
+        assert torch.equal(joined_frames[: len(frames)], frames)
+        # the rest is whole cached clips, each with its own transcript, in the same order
+        rest_frames, rest_text = joined_frames[len(frames):], joined_text[len(text) + 1:]
+        while rest_text:
+            following = next(t for t in by_text if rest_text == t or rest_text.startswith(t + " "))
+            n = len(by_text[following])
+            assert torch.equal(rest_frames[:n], by_text[following])
+            rest_frames, rest_text = rest_frames[n:], rest_text[len(following) + 1:]
+        assert len(rest_frames) == 0
+    never = join_clips(examples, features, 0.0, torch.Generator().manual_seed(0))
+    assert [t for _, t in never] == [t for _, t in examples]
+    again = join_clips(examples, features, 1.0, torch.Generator().manual_seed(0))
+    assert [t for _, t in again] == [t for _, t in always]  # seeded: a resumed run joins the same clips
 
 
 def test_the_llm_stage_augmentation_masks_no_frames():

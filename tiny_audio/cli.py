@@ -50,8 +50,8 @@ def _quality_note(model: ASRModel) -> str | None:
     preset = presets.shipped_preset(model.projector_source)
     if preset is not None and (wer := presets.training_record(preset)["wer"]["librivox"]) > UNRELIABLE_WER:
         return (f"note: the shipped {preset} projector is an early one ({wer:.0%} WER on the bundled "
-                f"LibriVox clips; see tiny_audio/presets/{preset}.training.json), so the text below "
-                "is fluent but mostly not what was said")
+                f"LibriVox clips; see tiny_audio/presets/{preset}.training.json): expect many of the "
+                "words below to be wrong")
     return None
 
 
@@ -115,7 +115,7 @@ def _train(args: argparse.Namespace) -> None:
 
     config = TrainConfig(ctc_steps=args.ctc_steps, ctc_batch_size=args.ctc_batch_size, ctc_lr=args.ctc_lr,
                          steps=args.steps, batch_size=args.batch_size, lr=args.lr, ctc_weight=args.ctc_weight,
-                         augment=not args.no_augment,
+                         augment=not args.no_augment, join_probability=args.join,
                          warmup_steps=args.warmup_steps, checkpoint_every=args.checkpoint_every,
                          eval_every=args.eval_every, seed=args.seed, mixed_precision=args.precision)
     folders = [Path(args.data)] + ([Path(args.eval_data)] if args.eval_data else [])
@@ -231,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=defaults.lr)
     p.add_argument("--ctc-weight", type=float, default=defaults.ctc_weight,
                    help=f"share of the CTC loss in stage 2 (default: {defaults.ctc_weight})")
+    p.add_argument("--join", type=float, default=defaults.join_probability, metavar="P",
+                   help="stage 2: the chance that an example is 2-3 clips in a row, so the LLM also learns "
+                        f"to read speech longer than one sentence (default: {defaults.join_probability})")
     p.add_argument("--warmup-steps", type=int, default=defaults.warmup_steps, help="per stage")
     p.add_argument("--checkpoint-every", type=int, default=defaults.checkpoint_every)
     p.add_argument("--eval-data", help="a held-out folder made by `tiny-audio prepare-data`: its loss is recorded "

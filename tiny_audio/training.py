@@ -54,6 +54,7 @@ STAGES = ("ctc", "llm")  # in the order they run
 TIME_MASKS = 2  # spans of zeroed frames per clip (CTC stage only)
 MASK_FRAMES = 10  # each up to 0.2 s
 FEATURE_DROPOUT = 0.1
+JOIN_MAX_EXTRA = 2  # clips appended to one LLM-stage example at most (join_clips)
 EVAL_EXAMPLES = 32  # held-out clips whose loss is recorded every eval_every steps
 
 
@@ -68,6 +69,7 @@ class TrainConfig:
     ctc_batch_size: int = 32  # a CTC step runs no LLM, so it takes bigger batches
     ctc_lr: float = 2e-3
     augment: bool = True  # perturb the cached frames in both stages (augment_frames)
+    join_probability: float = 0.5  # LLM stage: chance that an example is several clips in a row (join_clips)
     steps: int = 2000  # stage 2: the LLM's next-token loss + ctc_weight * CTC
     batch_size: int = 8  # global: split evenly across processes
     lr: float = 5e-4
@@ -89,6 +91,8 @@ class TrainConfig:
         if min(self.lr, self.ctc_lr) <= 0 or not 0 <= self.min_lr_ratio <= 1:
             raise ValueError(f"need lr > 0, ctc_lr > 0 and 0 <= min_lr_ratio <= 1, got {self.lr}, {self.ctc_lr} "
                              f"and {self.min_lr_ratio}")
+        if not 0 <= self.join_probability <= 1:
+            raise ValueError(f"join_probability must be between 0 and 1, got {self.join_probability}")
         if self.ctc_weight < 0:
             raise ValueError(f"ctc_weight must be >= 0, got {self.ctc_weight}")
         if self.mixed_precision not in ("auto", "bf16", "no"):
@@ -204,6 +208,23 @@ def augment_frames(frames: torch.Tensor, downsample_rate: int, generator: torch.
         frames[start : start + width] = 0
     keep = torch.rand(frames.shape, generator=generator) >= FEATURE_DROPOUT
     return frames * keep / (1 - FEATURE_DROPOUT)
+
+
+def join_clips(examples: list[tuple[torch.Tensor, str]], features: FeatureCache, probability: float,
+               generator: torch.Generator) -> list[tuple[torch.Tensor, str]]:
+    """Longer examples from short clips: each example, with ``probability``, gets 1 to
+    ``JOIN_MAX_EXTRA`` random clips of ``features`` appended — frames one after the other
+    ``(T1 + T2 + ..., D)``, transcripts joined by a space. The synthetic clips average 2.6 s;
+    a projector trained on them alone leaves the LLM repeating itself on longer speech."""
+    joined = []
+    for frames, text in examples:
+        if float(torch.rand((), generator=generator)) < probability:
+            n_extra = int(torch.randint(1, JOIN_MAX_EXTRA + 1, (), generator=generator))
+            extra = [features[int(i)] for i in torch.randint(0, len(features), (n_extra,), generator=generator)]
+            frames = torch.cat([frames, *(f for f, _ in extra)])
+            text = " ".join([text, *(t for _, t in extra)])
+        joined.append((frames, text))
+    return joined
 
 
 def lr_factor(step: int, n_steps: int, warmup_steps: int, min_lr_ratio: float) -> float:
@@ -351,10 +372,11 @@ def train(
         chosen = batch_indices(stage.step, len(features), stage.batch_size, config.seed + STAGES.index(stage.name))
         share = chosen[accelerator.process_index :: accelerator.num_processes]
         examples = [features[i] for i in share]
+        # seeded by (seed, step, process): a resumed run joins and perturbs exactly as the first did
+        generator = torch.Generator().manual_seed((config.seed * 1_000_003 + state.step) * 64 + accelerator.process_index)
+        if stage.name == "llm" and config.join_probability > 0:
+            examples = join_clips(examples, features, config.join_probability, generator)
         if config.augment:
-            # seeded by (seed, step, process): a resumed run perturbs exactly as the first did
-            seed = (config.seed * 1_000_003 + state.step) * 64 + accelerator.process_index
-            generator = torch.Generator().manual_seed(seed)
             masks = TIME_MASKS if stage.name == "ctc" else 0  # the LLM must not learn to invent masked words
             examples = [(augment_frames(frames, model.config.audio_downsample_rate, generator, time_masks=masks), text)
                         for frames, text in examples]

@@ -11,6 +11,7 @@ p.add_argument("--reg", type=float, default=0.0); p.add_argument("--aux")
 p.add_argument("--bf16-llm", type=int, default=0); p.add_argument("--max-minutes", type=float, default=1e9)
 p.add_argument("--no-eval0", action="store_true"); p.add_argument("--seed", type=int, default=1)
 p.add_argument("--train", default="train6k")  # comma-separated data folders under /work/data
+p.add_argument("--concat", type=float, default=0.0)  # probability that an example is joined with 1-2 other clips (longer speech)
 p.add_argument("--aug", action="store_true")  # random stacking phase + 10% feature dropout (no time masks: they would teach the LLM to invent words)
 a = p.parse_args()
 m = load_model()
@@ -24,7 +25,7 @@ class Joined:
             i -= n
         raise IndexError(i)
 tr = Joined(caches); va = FeatureCache("/work/data/val/features-pad5s")
-lv = FeatureCache("/work/data/librivox-features-pad5s")
+lv = FeatureCache("/work/data/librivox-features-pad5s"); vl = FeatureCache("/work/data/val-long/features-pad5s")
 ck = torch.load(a.init, weights_only=False)
 m.audio_projector.load_state_dict(ck["projector"])
 tok = m.tokenizer
@@ -51,15 +52,24 @@ if a.reg > 0:
 val_idx = list(range(40)); llm = m.text_decoder
 def evaluate(step, loss):
     m.audio_projector.eval()
-    wv, hv = llm_wer(m, va, val_idx); wl, hl = llm_wer(m, lv, list(range(5)))
+    wv, hv = llm_wer(m, va, val_idx); wl, hl = llm_wer(m, lv, list(range(5))); wlong, _ = llm_wer(m, vl, list(range(20)))
     cw, _ = ctc_readout(m, head, va, val_idx)
-    log(f"{a.out}.log", step=step, loss=loss, val_wer=round(wv, 3), lv_wer=round(wl, 3), val_ctc=round(cw, 3), ex_val=hv[0], ex_lv=hl[1])
+    log(f"{a.out}.log", step=step, loss=loss, val_wer=round(wv, 3), lv_wer=round(wl, 3), val_long_wer=round(wlong, 3), val_ctc=round(cw, 3), ex_val=hv[0], ex_lv=hl[1])
     m.audio_projector.train()
 if not a.no_eval0: evaluate(0, None)
 t0 = time.time(); run = []
 for step in range(a.steps):
     idx = [order[(step * a.bs + j) % len(order)] for j in range(a.bs)]
     ex = [tr[i] for i in idx]
+    if a.concat > 0:
+        gc = torch.Generator().manual_seed(a.seed * 7_000_003 + step)
+        joined = []
+        for f, t in ex:
+            if float(torch.rand((), generator=gc)) < a.concat:
+                for j in torch.randint(0, len(tr), (int(torch.randint(1, 3, (), generator=gc)),), generator=gc).tolist():
+                    f2, t2 = tr[j]; f = torch.cat([f, f2]); t = t + " " + t2
+            joined.append((f, t))
+        ex = joined
     if a.aug:
         g = torch.Generator().manual_seed(a.seed * 1_000_003 + step)
         def perturb(f):
