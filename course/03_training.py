@@ -298,11 +298,11 @@ after_minute = model.transcribe(clip.audio)  # with the projector we trained abo
 model.audio_projector = model.new_projector()
 model.load_projector(projector_file("embedded"))
 record = training_record("embedded")
-print(f"projector trained: {model.is_trained}  ({Path(model.projector_source).name})")
-print(f"command: {record['command']}")
+print(f"projector weights: {Path(model.projector_source).name}, {record['steps']:,} steps, "
+      f"{record['train_minutes']:.0f} min on a 2-core CPU")
 print(f"data: {record['data']}")
 for name, wer in record["wer"].items():
-    print(f"WER on {name}: {wer:.1%}")
+    print(f"WER on {name}: {wer:.1%}  (Whisper's own decoder: {record['whisper_own_decoder_wer'][name]:.1%})")
 
 # %% [markdown]
 # The same clip, three projectors: the random one, the one we just trained for a minute,

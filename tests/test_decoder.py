@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tiny_audio.decoder import AUDIO_TOKEN, PromptPrefix, build_prompt, generate, merge_audio
+from tiny_audio.decoder import AUDIO_TOKEN, PromptPrefix, build_prompt, generate, merge_audio, stop_token_ids
 
 pytestmark = pytest.mark.slow
 
@@ -61,6 +61,17 @@ def test_generate_answers_a_text_prompt_greedily(parts):
     assert len(result.tokens) == len(result.token_probs) == len(result.top_tokens)
     assert all(top[0][1] >= top[1][1] for top in result.top_tokens)
     assert torch.allclose(result.token_probs, torch.tensor([top[0][1] for top in result.top_tokens]))
+
+
+def test_a_transcript_ends_at_the_first_line_break(parts):
+    """Asked for a list, the LLM would write several lines; a transcript is one line."""
+    llm, tokenizer = parts
+    stops = stop_token_ids(tokenizer)
+    assert stops[0] == tokenizer.eos_token_id and tokenizer.convert_tokens_to_ids("\u010a") in stops  # "\n"
+    assert all("\n" in tokenizer.decode([i]) for i in stops[1:])
+    [listing] = generate(llm, tokenizer, _prompts(llm, tokenizer, ["List three colours, one per line."]), 40)
+    assert listing.text and "\n" not in listing.text
+    assert not set(listing.token_ids.tolist()) & set(stops)
 
 
 def _prompts(llm, tokenizer, questions):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ from transformers.modeling_outputs import CausalLMOutputWithPast
 AUDIO_TOKEN = "<audio>"
 DEFAULT_PROMPT = f"Transcribe the speech: {AUDIO_TOKEN}"
 TOP_K_SHOWN = 5  # alternatives kept per generated token, for the probability plots
+LINE_BREAK_MARKS = ("\n", "\u010a", "<0x0A>")  # how a token spells a line break: as text, byte-level BPE, sentencepiece
 # The name transformers gives the key/value cache, as a model output field and as an
 # argument of ``generate``: "cache" since 5.24, where "past_key_values" warns that it is
 # deprecated; "past_key_values" before.
@@ -207,7 +209,7 @@ def generate(
     config = GenerationConfig(
         do_sample=False,
         max_new_tokens=max(limits),
-        eos_token_id=tokenizer.eos_token_id,
+        eos_token_id=list(stop_token_ids(tokenizer)),
         pad_token_id=tokenizer.eos_token_id,
         output_logits=True,  # raw logits, before any processor reshapes them
         return_dict_in_generate=True,
@@ -226,10 +228,19 @@ def generate(
     ]
 
 
+@functools.lru_cache(maxsize=4)
+def stop_token_ids(tokenizer: PreTrainedTokenizerBase) -> tuple[int, ...]:
+    """The ids that end a transcript: the end-of-turn token and every token holding a line
+    break. A transcript is one line (no training transcript has a break), so what an LLM
+    writes after one is chat ("I made a minor change to the sentence..."), not speech."""
+    breaks = (i for token, i in tokenizer.get_vocab().items() if any(mark in token for mark in LINE_BREAK_MARKS))
+    return (tokenizer.eos_token_id, *sorted(breaks))
+
+
 def _generation(tokenizer: PreTrainedTokenizerBase, ids: torch.Tensor, logits: torch.Tensor) -> Generation:
     """One prompt's ``Generation`` from its new ids ``(n,)`` and their logits ``(n, vocab)``:
-    everything up to the first end-of-turn token."""
-    ends = (ids == tokenizer.eos_token_id).nonzero()
+    everything before the first stop token (``stop_token_ids``)."""
+    ends = torch.isin(ids, torch.tensor(stop_token_ids(tokenizer), device=ids.device)).nonzero()
     n = int(ends[0]) if len(ends) else len(ids)
     ids, probs = ids[:n], logits[:n].float().softmax(-1)  # (n,), (n, vocab)
     top_p, top_i = probs.topk(TOP_K_SHOWN, dim=-1)  # (n, K)
