@@ -38,6 +38,8 @@ transformers.logging.set_verbosity_error()
 transformers.logging.disable_progress_bar()
 
 # %matplotlib inline
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import torch
 from IPython.display import Audio, display
@@ -386,7 +388,7 @@ print("audio slots hold exactly the projector's vectors:", torch.equal(embeds[0,
 # %%
 trace = model.trace(audio)
 print(f"generated {len(trace.generated_tokens)} tokens: {trace.text!r}")
-print(f"projector trained: {model.is_trained}")
+print(f"projector weights: {Path(model.projector_source).name if model.projector_source else 'random (untrained)'}")
 
 # %%
 plot_token_probs(trace.generated_tokens, trace.token_probs, top_tokens=trace.top_tokens)
@@ -394,14 +396,16 @@ plt.show()
 
 # %% [markdown]
 # Compare it with the reference, "he was not an ill disposed young man". The LLM wrote one
-# sentence and ended its turn, and "was not" is right — but the rest is invented. The
-# projector shipped with the package is an early one (lesson 3 trains it, and shows why it
-# is not a recognizer yet), and this is typical of it: fluent, confident, mostly wrong.
+# sentence and ended its turn, and every word it wrote was said; it left out "ill
+# disposed" (a rare phrase it has not learned to hear) and wrote "a" for "an". The
+# shipped projector was trained on a CPU, on synthetic voices only (lesson 3), and this is
+# typical of it on short clips: the sentence's frame and its common words, not yet the
+# rare ones.
 #
-# Look at the bars: the model was quite sure of "A", "men" and "ity", all wrong, and
-# unsure of " was", where its runner-up was " he" — the word the speaker said first. A
-# language model's confidence tells you how well a token fits the text so far, not whether
-# it was heard.
+# Look at the bars: the model was sure of "He", "was" and "not", and much less sure of
+# " a", where its runner-up was " an" — the word the speaker said. A language model's
+# confidence tells you how well a token fits the text so far *and* the audio; where the
+# two pull apart, the bar is low.
 #
 # ### Exercise 2.5
 # Which positions of the prompt hold the audio? Print the first and last audio position and

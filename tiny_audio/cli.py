@@ -181,8 +181,9 @@ def _add_speed_options(p: argparse.ArgumentParser) -> None:
     """The options that trade nothing or a little accuracy for speed (BENCHMARKS.md)."""
     p.add_argument("--batch-size", type=int, default=8, help="30 s windows decoded together (default: 8)")
     p.add_argument("--encoder-padding", type=float, metavar="SECONDS",
-                   help="encode each clip with only this much of the silence after it (e.g. 5: much faster on "
-                        "short clips); default: the model's setting, Whisper's whole 30 s window for the presets")
+                   help="encode each clip with only this much of the silence after it; default: the model's "
+                        "setting (5 s for the embedded preset, on which its projector trained; Whisper's whole "
+                        "30 s window for the seed preset)")
 
 
 def build_parser() -> argparse.ArgumentParser:
