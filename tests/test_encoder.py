@@ -43,3 +43,18 @@ def test_a_shorter_encoder_window_keeps_the_shapes_and_most_of_the_frames(embedd
     assert encoder_context(150, None) == 1500 and encoder_context(150, 5.0) == 400 and encoder_context(1400, 5) == 1500
     with pytest.raises(ValueError, match="padding_seconds must be >= 0"):
         encoder_context(150, -1.0)
+
+
+def test_a_batch_with_padding_encodes_each_clip_as_it_would_alone(embedded_model, monkeypatch):
+    """With ``encoder_padding_seconds``, a short clip batched with a long one attends over its
+    own audio + padding, not the long clip's: the frames (and so the transcripts) are the
+    same as alone, and the training cache holds what inference computes for one clip."""
+    monkeypatch.setattr(embedded_model.config, "encoder_padding_seconds", 5.0)
+    short, long = load_clip("0880").audio, load_clip("0870").audio  # 3.0 s and 7.1 s
+    _, [short_batched, long_batched] = embedded_model.get_audio_features([short, long])
+    _, [short_alone] = embedded_model.get_audio_features([short])
+    _, [long_alone] = embedded_model.get_audio_features([long])
+    assert torch.allclose(short_batched, short_alone, atol=1e-3) and torch.allclose(long_batched, long_alone, atol=1e-3)
+    mels = torch.stack([log_mel_spectrogram(torch.from_numpy(a), 80) for a in (short, long)])
+    one_context = encode(embedded_model.audio_encoder, mels, 355, padding_seconds=5.0)  # no row_frames
+    assert not torch.allclose(one_context[0, :150], short_alone, atol=1e-3)  # the long clip's context would change it

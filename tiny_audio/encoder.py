@@ -20,6 +20,7 @@ from 680,000 hours of speech, and training the projector never back-propagates i
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import torch
 from torch.nn import functional as F
@@ -61,7 +62,11 @@ def build_whisper(config: WhisperConfig) -> WhisperModel:
 
 @torch.no_grad()
 def encode(
-    whisper: WhisperModel, mel: torch.Tensor, n_frames: int, padding_seconds: float | None = None
+    whisper: WhisperModel,
+    mel: torch.Tensor,
+    n_frames: int,
+    padding_seconds: float | None = None,
+    row_frames: Sequence[int] | None = None,
 ) -> torch.Tensor:
     """Run the encoder on padded log-mel windows and keep the frames that hold audio.
 
@@ -71,6 +76,10 @@ def encode(
         n_frames: encoder frames to keep, ``n_encoder_frames(n_samples)`` of the longest clip.
         padding_seconds: run the encoder over the audio and this much of the padding after
             it; None (default): over the whole 30 s window, as Whisper was trained.
+        row_frames: each row's own frames of audio, when the clips of a batch differ in
+            length: with ``padding_seconds``, each row then attends over its own audio and
+            padding only, as it would alone (otherwise a short clip would see the padding of
+            the longest). Default: every row has ``n_frames``.
 
     Returns:
         ``(batch, n_frames, encoder_dim)``.
@@ -84,10 +93,21 @@ def encode(
     context = encoder_context(n_frames, padding_seconds)
     encoder = whisper.encoder
     first = next(encoder.parameters())
+    mel = mel[..., : CONV_STRIDE * context].to(first.device, first.dtype)
+    key_mask = None
+    if row_frames is not None and padding_seconds is not None:
+        contexts = [encoder_context(n, padding_seconds) for n in row_frames]
+        if min(contexts) < context:  # each row as alone: its mel cut where its context ends, its keys masked after
+            mel = mel.clone()
+            for row, row_context in enumerate(contexts):
+                mel[row, :, CONV_STRIDE * row_context :] = 0  # what the convolutions' zero padding gives alone
+            outside = torch.arange(context, device=first.device) >= torch.tensor(contexts, device=first.device)[:, None]
+            key_mask = torch.zeros(outside.shape, dtype=first.dtype, device=first.device)
+            key_mask = key_mask.masked_fill(outside, torch.finfo(first.dtype).min)[:, None, None, :]  # (B, 1, 1, context)
     # WhisperEncoder.forward insists on the whole window, so its steps are spelled out here.
-    hidden = F.gelu(encoder.conv1(mel[..., : CONV_STRIDE * context].to(first.device, first.dtype)))
+    hidden = F.gelu(encoder.conv1(mel))
     hidden = F.gelu(encoder.conv2(hidden)).transpose(1, 2)  # (B, context, D)
     hidden = hidden + encoder.embed_positions.weight[:context]
     for layer in encoder.layers:
-        hidden = layer(hidden, None)
+        hidden = layer(hidden, key_mask)
     return encoder.layer_norm(hidden)[:, :n_frames]  # (B, n_frames, D)

@@ -349,7 +349,8 @@ class ASRModel(PreTrainedModel):
             [log_mel_spectrogram(torch.as_tensor(w), self.config.n_mels, device=device) for w in windows]
         )  # (B, M, 3000)
         frames = encode(
-            self.audio_encoder, mels, n_encoder_frames(longest), self.config.encoder_padding_seconds
+            self.audio_encoder, mels, n_encoder_frames(longest), self.config.encoder_padding_seconds,
+            row_frames=[n_encoder_frames(len(w)) for w in windows],
         ).float()  # (B, T_max, D_enc)
         return mels, [row[: n_encoder_frames(len(w))] for row, w in zip(frames, windows)]
 
