@@ -53,7 +53,9 @@ def test_the_embedded_preset_loads_its_shipped_trained_projector(embedded_model)
     assert embedded_model.is_trained
     assert embedded_model.projector_source == str(PRESET_DIR / "embedded.safetensors")
     record = training_record("embedded")
-    assert record["command"].startswith("tiny-audio") and set(record["wer"]) == {"librivox", "synthetic test"}
+    assert "tiny-audio prepare-data" in record["command"] and set(record["wer"]) == {"librivox", "synthetic test"}
+    stages = [point["stage"] for point in record["history"]]
+    assert stages[0] == "ctc" and stages[-1] == "llm" and record["history"][-1]["step"] == record["steps"]
     with pytest.raises(ValueError, match="ships no trained projector"):
         training_record("seed")
 
