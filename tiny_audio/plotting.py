@@ -311,8 +311,9 @@ def plot_spectrogram(
         ax.axvspan(audio_end, seconds, facecolor="white", alpha=0.25, hatch="//",
                    edgecolor="0.6", linewidth=0)
         ax.axvline(audio_end, color="white", linewidth=1.5, linestyle="--")
-        ax.text(audio_end, n_mels * 0.97, " end of audio", color="white", ha="left", va="top",
-                fontsize="small", clip_on=True)
+        near_right_edge = audio_end > 0.7 * end  # then the label goes left of the line, or it would be cut off
+        ax.text(audio_end, n_mels * 0.97, "end of audio " if near_right_edge else " end of audio", color="white",
+                ha="right" if near_right_edge else "left", va="top", fontsize="small", clip_on=True)
         if end - audio_end > 0.15 * end:  # only label padding that has room for the words
             ax.text((audio_end + end) / 2, n_mels / 2, f"padding to {seconds:g} s",
                     ha="center", va="center",
@@ -501,7 +502,7 @@ def plot_token_probs(
             token, p = pair
             ax.hlines(p, i - 0.4, i + 0.4, color="0.35", linewidth=1.5)
             ax.text(i, p + 0.02, _show_token(token), rotation=90, ha="center", va="bottom",
-                    fontsize="x-small", color="0.35", clip_on=True)
+                    fontsize="medium", color="0.3", clip_on=True)
 
     ax.set_xticks(x, [_show_token(t) for t in tokens[:n]], rotation=60, ha="right",
                   rotation_mode="anchor", fontsize="small")
