@@ -19,7 +19,6 @@ import math
 import re
 import socket
 import threading
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -253,11 +252,13 @@ def _training_paragraphs(record: Mapping) -> list[str]:
     trained, on what, how long, how the loss went, the commands, and what it measured."""
     said = ["Only the projector was trained; the encoder and the LLM stayed frozen."]
     if "steps" in record:
-        stages = Counter(point["stage"] for point in record.get("history", []))
-        per_stage = " and ".join(f"the {stage} stage" for stage in stages) if stages else ""
-        said.append(f"It took {record['steps']:,} optimizer steps" + (f" over {per_stage}" if per_stage else "")
-                    + (f", {record['train_minutes']:.0f} minutes on {record['machine']}" if "train_minutes" in record
-                       and "machine" in record else "") + ".")
+        stages = list(dict.fromkeys(point["stage"] for point in record.get("history", [])))  # in the order they ran
+        sentence = f"It took {record['steps']:,} optimizer steps"
+        if stages:
+            sentence += " over " + " and ".join(f"the {stage} stage" for stage in stages)
+        if "train_minutes" in record and "machine" in record:
+            sentence += f", {record['train_minutes']:.0f} minutes on {record['machine']}"
+        said.append(sentence + ".")
     if "data" in record:
         said.append(f"Training data: {record['data']}.")
     if "final_loss_mean_of_last_100" in record:
