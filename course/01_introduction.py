@@ -42,12 +42,21 @@ import torch
 import transformers
 from IPython.display import Audio, display
 
-from tiny_audio import N_SAMPLES, SAMPLE_RATE, ASRModel, AudioProjector, choose_device, clip_names, load_clip
-from tiny_audio import n_encoder_frames, output_length
-from tiny_audio.weights import doctor
-from tiny_audio.presets import choose_preset
-from tiny_audio.plotting import plot_waveform
-from tiny_audio.evaluation.reference import WhisperTranscriber
+from tiny_audio import (
+    N_SAMPLES,
+    SAMPLE_RATE,
+    ASRModel,
+    AudioProjector,
+    WhisperTranscriber,
+    choose_device,
+    choose_preset,
+    clip_names,
+    doctor,
+    load_clip,
+    n_encoder_frames,
+    output_length,
+    plot_waveform,
+)
 
 # No info messages or loading bars from transformers: readable output, identical on every run.
 transformers.logging.set_verbosity_error()

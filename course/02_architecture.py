@@ -45,33 +45,40 @@ import torch
 from IPython.display import Audio, display
 
 from tiny_audio import (
+    AUDIO_TOKEN,
     ENCODER_FRAMES_PER_SECOND,
     FRAMES_PER_SECOND,
     SAMPLE_RATE,
     ASRConfig,
     ASRModel,
     AudioProjector,
+    build_prompt,
     choose_device,
+    choose_preset,
+    clip_picker,
     degrade,
+    downsample_slider,
     encode,
     load_clip,
     log_mel_spectrogram,
+    mel_at,
+    mel_explorer,
+    merge_audio,
     n_encoder_frames,
     n_mel_frames,
-    stack_frames,
-)
-from tiny_audio.presets import choose_preset
-from tiny_audio.decoder import AUDIO_TOKEN, build_prompt, merge_audio
-from tiny_audio.plotting import (
+    nearest_tokens,
     plot_encoder_frames,
     plot_frame_stacking,
+    plot_nearest_tokens,
     plot_pipeline,
     plot_sampling,
     plot_spectrogram,
     plot_token_probs,
+    projector_at_rate,
+    projector_file,
+    snr_db,
+    stack_frames,
 )
-from tiny_audio.sampling import snr_db
-from tiny_audio.widgets import clip_picker, downsample_slider, mel_explorer, mel_at, projector_at_rate
 
 # %% [markdown]
 # The lesson picks the model for this machine: the **seed** preset (Whisper large-v3 and
@@ -229,24 +236,50 @@ print(f"{long_clip.duration:.2f} s -> {frames} frames of audio; padding: {1 - fr
 # frame is a vector that describes the sound around that moment in the context of the
 # whole window.
 #
-# The encoder always attends over its full 30-second window, but only the frames that line
-# up with real audio carry speech, so we keep just those: 3 s → 300 mel frames → **150
-# encoder frames**.
+# The encoder attends over the audio and the silence after it: the whole 30-second window,
+# as Whisper was trained, or — to save time — only the first seconds of the silence (the
+# embedded preset runs it over 5 s of padding, `encoder_padding_seconds`, the setting its
+# projector was trained with; lesson 5 measures what that saves). Either way only the
+# frames that line up with real audio carry speech, so we keep just those: 3 s → 300 mel
+# frames → **150 encoder frames**.
 
 # %%
 n_frames = n_encoder_frames(len(audio))
-frames = encode(model.audio_encoder, mel[None], n_frames)  # (batch, frames, encoder_dim)
+padding = model.config.encoder_padding_seconds  # None: the whole window
+frames = encode(model.audio_encoder, mel[None], n_frames, padding)  # (batch, frames, encoder_dim)
+print(f"encoder padding: {'the whole window' if padding is None else f'{padding:g} s'}")
 print(f"encoder frames kept: {tuple(frames.shape)} = (batch, frames, encoder_dim)")
 print(f"{ENCODER_FRAMES_PER_SECOND} frames per second: {len(audio) / SAMPLE_RATE:.2f} s -> {n_frames} frames "
       f"(of {model.audio_encoder.config.max_source_positions} for the whole 30 s window)")
 
 # %%
-plot_encoder_frames(frames[0])
+fig, (heard, encoded) = plt.subplots(2, 1, figsize=(10, 6.5), sharex=True, layout="constrained")
+plot_spectrogram(mel, ax=heard, show_seconds=n_frames / ENCODER_FRAMES_PER_SECOND,
+                 title="what the encoder hears: the log-mel spectrogram of the speech")
+plot_encoder_frames(frames[0], ax=encoded,
+                    title=f"what it gives back: {n_frames} frames, first 128 of {frames.shape[2]} dimensions")
 plt.show()
 
 # %% [markdown]
-# A few dimensions are large for the whole clip (the horizontal stripes) — Whisper keeps some
-# channels permanently busy; the projector's first normalisation will tame them.
+# Each column of the lower picture is one 20 ms frame, lined up under the sound it
+# describes. Every dimension is drawn on its own scale: red where it is above its average
+# for the clip, blue where below. Look for vertical edges: where the spectrogram changes
+# from one sound to the next, many dimensions switch together, and during the short pauses
+# (near 0.1 s and 2.9 s) the whole column changes at once. The encoder has turned a picture
+# of frequencies into a description of *which sound* is being made, with its context.
+#
+# Drawn on one common scale, this picture would show almost nothing but a few stripes:
+# Whisper keeps some dimensions very large in every frame, whatever is said.
+
+# %%
+typical_size = frames[0].abs().mean(dim=0)  # each dimension's average magnitude over the clip
+largest = typical_size.argsort(descending=True)[:3].tolist()
+print("largest dimensions:", ", ".join(f"{d} ({typical_size[d]:.1f})" for d in largest),
+      f"| the median dimension: {typical_size.median():.2f}")
+
+# %% [markdown]
+# Those outliers are one reason the projector starts with a normalisation whose gain is
+# learned per dimension: training can turn them down.
 #
 # The encoder is **frozen**: none of its parameters will change during training. It already
 # knows how to listen, and freezing it saves the memory and compute that its gradients would
@@ -380,6 +413,56 @@ print(f"merged prompt embeddings: {tuple(embeds.shape)} = (batch, prompt tokens,
 print("audio slots hold exactly the projector's vectors:", torch.equal(embeds[0, audio_mask.to(device)], projected[0].to(embeds.dtype)))
 
 # %% [markdown]
+# ### What the language model sees in the audio slots
+#
+# Here is the modality gap, made visible. The language model has only ever read its own
+# token embeddings: 49,152 vectors, one per token. Which of them does each audio vector
+# look like? `nearest_tokens` compares each slot's vector with every token embedding by
+# **cosine similarity** (the angle between them: 1 is the same direction, 0 unrelated) and
+# keeps the closest. We do it for the trained projector and for an untrained one (random
+# weights, the state before training), on the same encoder frames.
+
+# %%
+trained_slots = nearest_tokens(model, projected)
+trained_projector = model.audio_projector
+model.audio_projector = model.new_projector()  # random weights, the state before training
+with torch.no_grad():
+    untrained_slots = nearest_tokens(model, model.audio_projector(frames.float()))
+model.audio_projector = trained_projector  # and back
+
+for name, slots in [("untrained", untrained_slots), ("trained", trained_slots)]:
+    print(f"{name:>9}: {' '.join(token.strip() or repr(token) for token in slots.closest())}")
+print(f"vector length: audio slots {untrained_slots.norms.mean():.2f} (untrained), "
+      f"{trained_slots.norms.mean():.2f} (trained); the LLM's own tokens {trained_slots.token_norm:.2f} (median)")
+
+# %%
+untrained_best = float(untrained_slots.cosines[:, 0].max())
+fig, (before, after) = plt.subplots(2, 1, figsize=(10, 6.8), sharey=True, layout="constrained")
+plot_nearest_tokens(untrained_slots, said=clip.text, baseline=untrained_best, ax=before,
+                    title="untrained projector: every slot is nowhere in particular")
+plot_nearest_tokens(trained_slots, said=clip.text, baseline=untrained_best, ax=after,
+                    title="trained projector: slots point at the words that were said")
+plt.show()
+
+# %% [markdown]
+# Before training, every slot's closest token is an accident ("fluid", "Royal", "mult"):
+# its cosine is about 0.15, what any random direction in 576 dimensions gets. The language
+# model reads noise dressed as words.
+#
+# After training, read the green bars left to right: **"was was … Not … An An … young young
+# … man … ."** — the speaker's words, in order, at the moments they were said, at about
+# three times the untrained cosine. The projector has learned to point at the language
+# model's own words. The low grey bars between them are the *filler* slots: stretches of
+# audio between words, for which the projector has learned vectors the language model
+# skips (lesson 3 shows how). No slot points at "ill" or "disposed", and the transcript
+# below leaves them out.
+#
+# Two caveats keep this honest. A cosine of 0.5 is far from 1: the LLM reads the whole
+# vector, not its nearest word, and the nearest token is only a summary of what it sees.
+# And the trained vectors are a little shorter than the LLM's own token embeddings (the
+# last RMSNorm's learned gain sets their length): close enough in size to be read like
+# words, not so large that they drown the prompt around them.
+#
 # The language model then writes one token at a time, each time choosing the most likely
 # next token (greedy decoding, so the output is the same every run). `model.trace` runs the
 # whole pipeline and keeps every intermediate result, including how sure the model was of
@@ -432,7 +515,8 @@ print("before:", trace.prompt_tokens[first - 3 : first], " after:", trace.prompt
 print(trace)
 
 # %%
-plot_pipeline(trace.shapes(), title=f"the {preset} preset on {len(audio) / SAMPLE_RATE:.2f} s of speech")
+plot_pipeline(trace.shapes(), title=f"the {preset} preset on {len(audio) / SAMPLE_RATE:.2f} s of speech",
+              notes={"encoder": model.config.audio_model_id, "generated": f"by {model.config.text_model_id}"})
 plt.show()
 
 # %% [markdown]
@@ -445,7 +529,7 @@ plt.show()
 # `course/workshops/explore_architecture.py`, which you can run from a terminal.
 
 # %%
-from tiny_audio.explore import print_config, print_model
+from tiny_audio import print_config, print_model
 
 print_config(ASRConfig.from_pretrained("seed"))
 print_model(seed_model)
@@ -461,12 +545,15 @@ print_model(model)
 
 # %% [markdown]
 # **The key insight:** the architecture is modular. Swap the encoder or the language model by
-# changing an id in the config; the projector is the flexible glue that adapts to whatever
-# widths they have.
+# changing the config; the projector is the flexible glue that adapts to whatever widths they
+# have. The catch: glue is made to measure. A new encoder or language model, or a new `k`,
+# gives the projector new shapes, and its trained weights no longer fit: **the projector
+# must be trained again** (lesson 3). The exercises below let you see both halves of that.
 #
-# ### Exercise 2.6
-# Make a copy of the embedded config with `audio_downsample_rate = 4`, build its model on the
-# meta device and print its projector and how many audio tokens 3 s of speech would become.
+# ### Exercise 2.6 — predict, then run
+# A copy of the embedded config with `audio_downsample_rate = 4`: before running anything,
+# write down the shape of the projector's Linear layer and how many audio tokens 3 s of
+# speech become. Then build the model on the meta device, print its projector and check.
 
 # %%
 # Your code here
@@ -481,6 +568,66 @@ print(model_k4.audio_projector)
 print("3 s ->", model_k4.audio_projector.output_length(n_encoder_frames(48_000)), "audio tokens")
 
 # %% [markdown]
+# ### Exercise 2.7 — swap the language model
+# Give the embedded config the seed's language model (Qwen2-7B-Instruct: take
+# `text_model_id`, `text_config` and `llm_dim` from `ASRConfig.from_pretrained("seed")`)
+# and build it on the meta device, so nothing is downloaded or allocated. Which of the
+# projector's shapes change, and how many parameters does it have now? Then try to load the
+# shipped projector into it (`model.load_projector(projector_file("embedded"))`): what
+# happens, and why?
+
+# %%
+# Your code here
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution
+swapped = ASRConfig.from_pretrained("embedded")
+seed_config = ASRConfig.from_pretrained("seed")
+swapped.text_model_id, swapped.text_config, swapped.llm_dim = (
+    seed_config.text_model_id, seed_config.text_config, seed_config.llm_dim)
+with torch.device("meta"):
+    swapped_model = ASRModel(swapped)
+print(swapped_model.audio_projector)
+print(f"{count(swapped_model.audio_projector):,} parameters (the embedded projector: {count(model.audio_projector):,})")
+try:
+    swapped_model.load_projector(projector_file("embedded"))
+except ValueError as err:  # the message names the file; shown from the package folder on
+    print(f"ValueError: {err}".replace(str(projector_file("embedded").parents[2]) + "/", ""))
+
+# %% [markdown]
+# The input side (5 × 512 = 2560) stays, because the encoder did not change; the output side
+# grows from 576 to 3584 to match Qwen2's embeddings, and so do the last RMSNorm's gains.
+# The shipped weights are 2560 × 576: they cannot fill a 2560 × 3584 layer, and the package
+# refuses rather than loading half of them. Even weights of the right shape would be useless:
+# they point at SmolLM2's words, and Qwen2's embedding table is a different space.
+#
+# ### Exercise 2.8 — trace a degraded clip
+# Degrade clip "0880" to 8 kHz telephone quality (`degrade(audio, sample_rate=8000,
+# bits=16)`, section 2) and run it through every stage with `model.trace`. Before running:
+# which shapes will change? Then compare the transcript, and count how many audio slots
+# still point at a word that was said (`nearest_tokens` on `trace.projected`).
+
+# %%
+# Your code here
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# Solution
+def said_slots(slots, text: str) -> int:
+    words = set(text.split())
+    return sum(token.strip().lower() in words for token in slots.closest())
+
+
+telephone_trace = model.trace(telephone)
+print(telephone_trace)
+for name, t in [("original", trace), ("8 kHz", telephone_trace)]:
+    slots = nearest_tokens(model, t.projected)
+    print(f"{name:>8}: {t.text!r}; {said_slots(slots, clip.text)} of {len(slots.tokens)} slots point at a said word")
+
+# %% [markdown]
+# No shape changes: `degrade` returns 16 kHz samples again, of the same length, so every
+# stage sees the same sizes. Only the numbers change — the encoder hears no sound above
+# 4 kHz — and with them what the slots point at and what the language model writes.
+#
 # ## Further reading
 #
 # - Radford et al., [*Robust Speech Recognition via Large-Scale Weak Supervision*](https://arxiv.org/abs/2212.04356)

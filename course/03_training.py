@@ -46,15 +46,25 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import torch
 
-from tiny_audio.data.clips import load_clip, synthetic_folder
-from tiny_audio.config import ASRConfig
-from tiny_audio.evaluation import word_error_rate
-from tiny_audio.data.features import FeatureCache
-from tiny_audio.model import ASRModel
-from tiny_audio.presets import projector_file, training_record
-from tiny_audio.plotting import plot_loss_mask, plot_training_history
-from tiny_audio.data.synth import read_manifest
-from tiny_audio.training import IGNORE_INDEX, TrainConfig, ctc_head_for, lr_factor, make_batch, train
+from tiny_audio import (
+    IGNORE_INDEX,
+    ASRConfig,
+    ASRModel,
+    FeatureCache,
+    TrainConfig,
+    ctc_head_for,
+    load_clip,
+    lr_factor,
+    make_batch,
+    plot_loss_mask,
+    plot_training_history,
+    projector_file,
+    read_manifest,
+    synthetic_folder,
+    train,
+    training_record,
+    word_error_rate,
+)
 
 _ = torch.manual_seed(0)  # the same random draws every run (the untrained projector's loss)
 

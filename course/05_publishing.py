@@ -52,15 +52,30 @@ from huggingface_hub import ModelCard
 from IPython.display import Markdown, display
 from transformers import AutoConfig, AutoModel, pipeline
 
-from tiny_audio import ENCODER_FRAMES_PER_SECOND, ASRModel, clip_names, encode, load_clip
-from tiny_audio import log_mel_spectrogram, n_encoder_frames
-from tiny_audio.publish.demo import build_demo, describe, serve
-from tiny_audio.encoder import encoder_context
-from tiny_audio.evaluation import evaluate, librivox_items
-from tiny_audio.publish.hub import SpeechRecognitionPipeline, hub_unavailable, publish, write_model_card
-from tiny_audio.presets import training_record
-from tiny_audio.plotting import plot_pipeline, plot_stage_times
-from tiny_audio.sampling import resample
+from tiny_audio import (
+    ENCODER_FRAMES_PER_SECOND,
+    ASRModel,
+    clip_names,
+    encode,
+    encoder_context,
+    evaluate,
+    librivox_items,
+    load_clip,
+    log_mel_spectrogram,
+    n_encoder_frames,
+    plot_stage_times,
+    resample,
+    training_record,
+)
+from tiny_audio.publish import (
+    SpeechRecognitionPipeline,
+    build_demo,
+    describe,
+    hub_unavailable,
+    publish,
+    serve,
+    write_model_card,
+)
 
 REPO_ID = "your-name/tiny-audio-embedded"  # the Hub repository we would publish to; put your user name
 
@@ -268,11 +283,13 @@ print(f"transcript: {text!r}")
 for stage, shape in shapes.items():
     print(f"  {stage:10} {shape}")
 
-# %%
-plot_pipeline(shapes, title="what the demo shows for clip 0880")
-plt.show()
-
 # %% [markdown]
+# In the browser, after a click on the 0880 example and on **Transcribe**, the page shows the
+# same transcript and the same shapes (a screenshot taken by the package's browser test,
+# `tests/test_demo.py`, in headless Chromium):
+#
+# ![The demo page: an audio player holding clip 0880, the five bundled clips as examples, the Transcribe button, the transcript and a table of every stage's shape](images/demo.png)
+#
 # Now the app itself. `serve` starts it in the background on `127.0.0.1` — this machine
 # only — on any free port here. We ask the running server what it serves: the page, the
 # page's layout (Gradio's `/config`) and its API endpoints (what `gradio_client` or a script

@@ -45,6 +45,27 @@ def test_the_top_level_is_the_stages_and_what_lessons_touch_first():
 
 
 def test_import_tiny_audio_does_not_load_the_scoring_or_publishing_libraries():
-    code = "import sys, tiny_audio; print(sorted(m for m in ('jiwer', 'gradio', 'tiny_audio.publish.hub', 'tiny_audio.evaluation') if m in sys.modules))"
+    heavy = ("jiwer", "gradio", "matplotlib", "ipywidgets", "tiny_audio.publish.hub", "tiny_audio.evaluation",
+             "tiny_audio.plotting", "tiny_audio.widgets", "tiny_audio.training")
+    code = f"import sys, tiny_audio; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_every_name_in_all_resolves_and_the_heavy_ones_load_on_first_use():
+    code = ("import sys, tiny_audio; from tiny_audio import plot_spectrogram, TrainConfig; "
+            "missing = [n for n in tiny_audio.__all__ if not hasattr(tiny_audio, n)]; "
+            "print(missing, 'tiny_audio.plotting' in sys.modules, 'tiny_audio.widgets' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.split("\n")[-2] == "[] True True"  # hasattr loaded the widgets too
+    tiny_audio = importlib.import_module("tiny_audio")
+    with pytest.raises(AttributeError, match="no attribute 'plot_everything'"):
+        tiny_audio.plot_everything  # noqa: B018
+    assert "plot_spectrogram" in dir(tiny_audio)
+
+
+@pytest.mark.parametrize("lesson", sorted(ROOT.glob("course/**/*.py")), ids=lambda p: p.name)
+def test_lessons_import_only_from_the_public_surface(lesson):
+    modules = set(re.findall(r"^\s*from (tiny_audio[\w.]*) import", lesson.read_text(encoding="utf-8"), flags=re.M))
+    modules |= set(re.findall(r"^\s*import (tiny_audio[\w.]*)", lesson.read_text(encoding="utf-8"), flags=re.M))
+    assert modules <= {"tiny_audio", "tiny_audio.publish"}, f"{lesson.name} imports from {sorted(modules)}"

@@ -186,3 +186,19 @@ def test_a_fresh_projector_starts_at_the_scale_of_the_llms_embeddings():
     assert fresh.audio_projector.ln_post.weight.detach() == pytest.approx(torch.full((576,), expected), rel=5e-3)
     out = fresh.audio_projector(torch.randn(1, 150, 512))
     assert out.pow(2).mean().sqrt().item() == pytest.approx(expected, rel=5e-3)
+
+
+def test_nearest_tokens_reads_the_llms_own_embeddings_back_whatever_their_length(embedded_model):
+    from tiny_audio.explore import nearest_tokens
+
+    table = embedded_model.text_decoder.get_input_embeddings().weight.detach()
+    ids = embedded_model.tokenizer(" he was not a young man.", add_special_tokens=False).input_ids
+    nearest = nearest_tokens(embedded_model, 3.0 * table[ids][None], k=2)  # (1, n_slots, llm_dim), as projected
+    assert nearest.closest() == [embedded_model.tokenizer.decode([i]) for i in ids]
+    assert nearest.cosines.shape == (len(ids), 2)
+    torch.testing.assert_close(nearest.cosines[:, 0], torch.ones(len(ids)))  # cosine ignores the length...
+    assert (nearest.cosines[:, 1] < 1).all()
+    torch.testing.assert_close(nearest.norms, 3.0 * table[ids].float().norm(dim=-1))  # ...which is kept apart
+    assert nearest.token_norm == pytest.approx(float(table.float().norm(dim=-1).median()))
+    with pytest.raises(ValueError, match="for one clip"):
+        nearest_tokens(embedded_model, torch.zeros(2, 3, table.shape[1]))

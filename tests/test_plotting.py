@@ -22,6 +22,7 @@ from tiny_audio.plotting import (
     plot_encoder_frames,
     plot_frame_stacking,
     plot_loss_mask,
+    plot_nearest_tokens,
     plot_pipeline,
     plot_sampling,
     plot_spectrogram,
@@ -203,6 +204,17 @@ def test_plot_encoder_frames():
     assert ax.images[0].get_array().shape == (16, 150)
 
 
+def test_plot_encoder_frames_draws_each_dimension_on_its_own_scale():
+    frames = torch.randn(150, 8) + torch.tensor([0, 0, 0, 40.0, 0, 0, 0, 0])  # dimension 3: an always-busy outlier
+    frames[:, 3] += 5 * torch.randn(150)
+    shown = np.asarray(plot_encoder_frames(frames).images[0].get_array())
+    np.testing.assert_allclose(shown.mean(axis=1), 0, atol=1e-5)  # every dimension centred...
+    np.testing.assert_allclose(shown.std(axis=1), 1, atol=1e-3)  # ...and scaled alike: the outlier no longer dominates
+    raw = plot_encoder_frames(frames, standardize=False)
+    np.testing.assert_allclose(np.asarray(raw.images[0].get_array()), frames.numpy().T)
+    assert "standard deviations" in _colorbar_label(plot_encoder_frames(frames)) and _colorbar_label(raw) == "activation"
+
+
 def test_plot_frame_stacking():
     frames = torch.randn(150, 512)
     fig = plot_frame_stacking(frames, K, n_groups=4, max_dims=24)
@@ -294,6 +306,17 @@ def test_plot_pipeline_one_box_per_stage(trace):
 def test_plot_pipeline_into_axes_and_short():
     ax = _into_given_axes(lambda ax: plot_pipeline({"audio": (48000,), "log-mel": (80, 300)}, ax=ax))
     assert len([p for p in ax.patches if isinstance(p, FancyBboxPatch)]) == 2
+
+
+def test_plot_pipeline_names_the_models_under_their_stages():
+    shapes = {"audio": (48000,), "encoder": (150, 512), "generated": (7,)}
+    ax = plot_pipeline(shapes, notes={"encoder": "openai/whisper-base", "generated": "by SmolLM2-135M-Instruct"})
+    notes = [t for t in ax.texts if t.get_style() == "italic"]
+    assert [t.get_text() for t in notes] == ["openai/whisper-base", "by SmolLM2-135M-Instruct"]
+    boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    for note, box in zip(notes, boxes[1:]):  # written inside its own box
+        assert box.get_x() < note.get_position()[0] < box.get_x() + box.get_width()
+        assert box.get_y() < note.get_position()[1] < box.get_y() + box.get_height()
 
 
 def test_plot_trace(trace):
@@ -416,3 +439,24 @@ def test_plot_stage_times_stacks_each_settings_stages_and_labels_its_speed():
     with pytest.raises(ValueError, match="the same stages"):
         plot_stage_times({"a": {"encoder": 1.0}, "b": {"decoder": 1.0}}, 1.0)
     plt.close("all")
+
+
+def test_plot_nearest_tokens_marks_the_slots_that_point_at_a_said_word():
+    from tiny_audio.explore import NearestTokens
+
+    nearest = NearestTokens(tokens=[[" was", " is"], [" global", " web"], [" man.", " men"]],
+                            cosines=torch.tensor([[0.5, 0.4], [0.2, 0.1], [0.45, 0.3]]), norms=torch.ones(3),
+                            token_norm=3.0)
+    ax = plot_nearest_tokens(nearest, said="he was not a young man", baseline=0.25)
+    _labelled(ax)
+    bars = ax.containers[0]
+    assert [bar.get_height() for bar in bars] == pytest.approx([0.5, 0.2, 0.45])
+    said = [bar.get_facecolor() == matplotlib.colors.to_rgba("tab:green") for bar in bars]
+    assert said == [True, False, True]
+    assert [t.get_text() for t in ax.texts] == ["␣was", "␣global", "␣man."]
+    assert ax.lines[0].get_ydata()[0] == pytest.approx(0.25)
+    assert len(ax.get_legend().get_texts()) == 3
+
+    ax = _into_given_axes(lambda ax: plot_nearest_tokens(nearest, ax=ax))  # no reference: all grey, no legend
+    assert not any(bar.get_facecolor() == matplotlib.colors.to_rgba("tab:green") for bar in ax.containers[0])
+    assert ax.get_legend() is None

@@ -1,11 +1,15 @@
-"""The seed lesson's workshop printout: what the config says, and what the model holds.
+"""The seed lesson's workshop printout, and what the LLM sees in the projector's output.
 
-Used by ``course/workshops/explore_architecture.py`` and ``tiny-audio explore``.
+``print_config`` and ``print_model`` are used by ``course/workshops/explore_architecture.py``
+and ``tiny-audio explore``; ``nearest_tokens`` by Lesson 2 (the modality gap).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
+import torch.nn.functional as F
 
 from .config import ASRConfig
 from .model import ASRModel
@@ -60,3 +64,46 @@ def explore(preset: str, *, load_weights: bool) -> ASRModel:
             model = ASRModel(config)
     print_model(model)
     return model
+
+
+@dataclass(frozen=True)
+class NearestTokens:
+    """What the LLM "sees" in each audio slot: the tokens whose input embeddings lie closest.
+
+    Attributes:
+        tokens: per slot, the ``k`` closest tokens as text, closest first.
+        cosines: ``(n_slots, k)``, their cosine similarity to the slot's vector.
+        norms: ``(n_slots,)``, the length of each slot's vector.
+        token_norm: the median length of the LLM's own token embeddings: the size a slot
+            should have to read like a word.
+    """
+
+    tokens: list[list[str]]
+    cosines: torch.Tensor
+    norms: torch.Tensor
+    token_norm: float
+
+    def closest(self) -> list[str]:
+        """Each slot's closest token: the projector's output read as text."""
+        return [candidates[0] for candidates in self.tokens]
+
+
+def nearest_tokens(model: ASRModel, projected: torch.Tensor, k: int = 3) -> NearestTokens:
+    """Find each projected vector's closest tokens in the LLM's input-embedding table.
+
+    Closeness is cosine similarity: the direction of a vector says which word it looks like,
+    its length how loudly (the projector's final RMSNorm sets the length).
+
+    Args:
+        model: the model whose LLM reads the vectors.
+        projected: the projector's output, ``(n_slots, llm_dim)`` or ``(1, n_slots, llm_dim)``.
+        k: how many tokens to keep per slot.
+    """
+    table = model.text_decoder.get_input_embeddings().weight.detach().float()  # (vocab, llm_dim)
+    if projected.shape[-1] != table.shape[1] or projected.dim() not in (2, 3) or projected.dim() == 3 and len(projected) != 1:
+        raise ValueError(f"expected the projector's output for one clip, (n_slots, {table.shape[1]}), "
+                         f"got {tuple(projected.shape)}")
+    vectors = projected.detach().float().reshape(-1, table.shape[1]).to(table.device)
+    cosines, ids = (F.normalize(vectors, dim=-1) @ F.normalize(table, dim=-1).T).topk(k, dim=-1)
+    tokens = [[model.tokenizer.decode([token_id]) for token_id in row] for row in ids.tolist()]
+    return NearestTokens(tokens, cosines.cpu(), vectors.norm(dim=-1).cpu(), float(table.norm(dim=-1).median()))

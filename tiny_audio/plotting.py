@@ -7,7 +7,8 @@ figure or touches ``rcParams``: the notebook displays what is returned.
 Used in Lesson 2 (the end-to-end architecture): one picture per stage, from the sound wave
 (``plot_waveform``, ``plot_sampling``) through the log-mel spectrogram
 (``plot_spectrogram``), the encoder (``plot_encoder_frames``), the projector's frame
-stacking (``plot_frame_stacking``) and the decoder's choices (``plot_token_probs``), to the
+stacking (``plot_frame_stacking``), what the LLM sees in the projector's output
+(``plot_nearest_tokens``) and the decoder's choices (``plot_token_probs``), to the
 whole pass at once (``plot_pipeline``, ``plot_trace``).
 
 Used in Lesson 3 (training the projector): which positions the loss counts
@@ -24,7 +25,7 @@ the default and the fast settings (``plot_stage_times``).
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
 
     from .evaluation import Evaluation
+    from .explore import NearestTokens
     from .training import Batch
 
 __all__ = [
@@ -53,6 +55,7 @@ __all__ = [
     "plot_encoder_frames",
     "plot_frame_stacking",
     "plot_loss_mask",
+    "plot_nearest_tokens",
     "plot_training_history",
     "plot_pipeline",
     "plot_sampling",
@@ -326,19 +329,24 @@ def plot_encoder_frames(
     *,
     ax: Axes | None = None,
     max_dims: int = 128,
+    standardize: bool = True,
     title: str | None = None,
 ) -> Axes:
     """Draw the encoder's output as a heatmap: one column per 20 ms frame.
 
-    The colour scale is symmetric around zero and clipped at the 99th percentile of
-    ``|value|``, so a few very large activations do not wash out the rest.
+    With ``standardize`` (the default) each dimension is drawn on its own scale: its mean
+    over the clip is subtracted and it is divided by its spread, so colour shows *when* a
+    dimension rises or falls. Without it, a few dimensions that Whisper keeps large for
+    every frame would be the only thing visible. Either way the colour scale is symmetric
+    around zero and clipped at the 99th percentile of ``|value|``.
 
-    Used in Lesson 2, step 2 (the Whisper encoder), and by ``plot_trace``.
+    Used in Lesson 2, step 4 (the Whisper encoder), and by ``plot_trace``.
 
     Args:
         frames: ``(n_frames, encoder_dim)``, at ``ENCODER_FRAMES_PER_SECOND`` (50).
         ax: axes to draw into; a new figure when None.
         max_dims: how many of the first dimensions to show.
+        standardize: draw each dimension relative to its own mean and spread over the clip.
         title: the title; by default the shape.
 
     Returns:
@@ -349,12 +357,15 @@ def plot_encoder_frames(
         raise ValueError(f"expected encoder frames of shape (n_frames, encoder_dim), got {frames.shape}")
     n_frames, dim = frames.shape
     shown = frames[:, :max_dims].T  # (dims, n_frames): time across, like the spectrogram
+    if standardize:
+        shown = (shown - shown.mean(axis=1, keepdims=True)) / (shown.std(axis=1, keepdims=True) + 1e-6)
     limit = float(np.percentile(np.abs(shown), 99)) or 1.0
     ax = _axes(ax, figsize=(10, 3.5))
     image = ax.imshow(shown, origin="lower", aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit,
                       interpolation="nearest",
                       extent=(0, n_frames / ENCODER_FRAMES_PER_SECOND, 0, shown.shape[0]))
-    ax.figure.colorbar(image, ax=ax, label="activation", pad=0.01, extend="both")
+    label = "activation (standard deviations\nfrom the dimension's mean)" if standardize else "activation"
+    ax.figure.colorbar(image, ax=ax, label=label, pad=0.01, extend="both")
     ax.set_xlabel("time (s)")
     ax.set_ylabel(f"dimension (first {shown.shape[0]} of {dim})" if shown.shape[0] < dim
                   else "dimension")
@@ -516,12 +527,70 @@ def plot_token_probs(
     return ax
 
 
+_SAID_COLOUR = "tab:green"
+
+
+def plot_nearest_tokens(
+    nearest: NearestTokens,
+    *,
+    said: str | None = None,
+    baseline: float | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Draw each audio slot's closest LLM token, and how close it is.
+
+    One bar per slot, in time order: its height is the cosine similarity between the
+    slot's vector and the closest token embedding, and the token is written above it. With
+    ``said``, the bars whose token is one of its words are green: slots that point at a
+    word the speaker said.
+
+    Used in Lesson 2, step 6 (the modality gap).
+
+    Args:
+        nearest: from ``tiny_audio.explore.nearest_tokens``.
+        said: the reference transcript, to mark the slots that point at its words.
+        baseline: a cosine to mark with a dashed line, such as the highest an untrained
+            projector's slot reaches: bars above it point somewhere on purpose.
+        ax: axes to draw into; a new figure when None.
+        title: the title; by default says what the bars are.
+
+    Returns:
+        The axes drawn into.
+    """
+    closest = nearest.closest()
+    heights = _numpy(nearest.cosines[:, 0])
+    words = {word.strip(".,;:!?'\"").lower() for word in (said or "").split()}
+    colours = [_SAID_COLOUR if token.strip(" .,;:!?'\"").lower() in words else "0.7" for token in closest]
+    ax = _axes(ax, figsize=(min(max(6.0, 0.3 * len(closest) + 2), 12.0), 3.2))
+    x = np.arange(len(closest))
+    ax.bar(x, heights, width=0.8, color=colours)
+    top = max(0.6, float(heights.max()) + 0.25)  # room for the labels above the tallest bar
+    for i, (token, height) in enumerate(zip(closest, heights)):
+        ax.text(i, height + 0.01, _show_token(token), rotation=90, ha="center", va="bottom", fontsize="small",
+                clip_on=True)
+    handles = [Patch(color=_SAID_COLOUR, label="a word that was said"), Patch(color="0.7", label="any other token")]
+    if baseline is not None:
+        handles.append(ax.axhline(baseline, color="0.3", linestyle="--", linewidth=1, label="untrained projector's best"))
+    ax.set_xlim(-0.6, len(closest) - 0.4)
+    ax.set_ylim(0, top)
+    ax.set_xlabel("audio slot (in time order)")
+    ax.set_ylabel("cosine to closest token")
+    if said is None:
+        handles = handles[2:]
+    if handles:
+        ax.legend(handles=handles, loc="upper right", fontsize="small", ncols=len(handles))
+    ax.set_title(title or "what the LLM sees: each audio slot's closest token embedding")
+    return ax
+
+
 def plot_pipeline(
     shapes: dict[str, tuple[int, ...]],
     *,
     ax: Axes | None = None,
     title: str | None = None,
     trained: Collection[str] = ("projector",),
+    notes: Mapping[str, str] | None = None,
 ) -> Axes:
     """Draw the pipeline as boxes and arrows, each box a stage with its live shape.
 
@@ -536,6 +605,8 @@ def plot_pipeline(
         ax: axes to draw into; a new figure when None.
         title: the title; by default a summary.
         trained: the stages whose weights are trained.
+        notes: stage name -> a line written small under its shape, such as the model that
+            runs there (``{"encoder": "openai/whisper-base"}``).
 
     Returns:
         The axes drawn into.
@@ -560,9 +631,13 @@ def plot_pipeline(
         ax.add_patch(FancyBboxPatch((x - box_w / 2, y - box_h / 2), box_w, box_h,
                                     boxstyle="round,pad=0.02", facecolor=colour,
                                     edgecolor="0.3", linewidth=1.2))
-        ax.text(x, y + 0.08, name, ha="center", va="center", fontweight="bold", fontsize=12)
-        ax.text(x, y - 0.1, str(tuple(shape)), ha="center", va="center", family="monospace",
+        note = (notes or {}).get(name)
+        lift = 0.05 if note else 0  # three lines instead of two: move the first two up
+        ax.text(x, y + 0.08 + lift, name, ha="center", va="center", fontweight="bold", fontsize=12)
+        ax.text(x, y - 0.1 + lift, str(tuple(shape)), ha="center", va="center", family="monospace",
                 fontsize=10)
+        if note:
+            ax.text(x, y - 0.17, note, ha="center", va="center", fontsize=9, style="italic", color="0.25")
         if i + 1 < n:
             (x0, y0), (x1, y1) = (x, y), centre(i + 1)
             if y0 == y1:  # along the row: from the side of one box to the side of the next

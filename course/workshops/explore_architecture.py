@@ -13,8 +13,7 @@ Read tiny_audio/explore.py to see which attributes each line prints.
 
 import torch
 
-from tiny_audio import ASRConfig, ASRModel, load_clip
-from tiny_audio.explore import print_config, print_model
+from tiny_audio import ASRConfig, ASRModel, load_clip, print_config, print_model
 
 # --- The seed preset: the architecture of the lesson, inspected without weights ---------
 config = ASRConfig.from_pretrained("seed")

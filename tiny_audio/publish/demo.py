@@ -17,6 +17,7 @@ import numpy as np
 
 from ..data.clips import load_clips
 from ..model import ASRModel
+from ..presets import shipped_preset
 
 try:
     import gradio as gr
@@ -60,9 +61,12 @@ def build_demo(model: ASRModel, *, title: str = "tiny-audio", note: str | None =
             raise gr.Error(str(err)) from None
         return text, [[stage, str(shape)] for stage, shape in shapes.items()]
 
-    source = model.projector_source or "none: an untrained (random) projector"
+    preset = shipped_preset(model.projector_source)
+    source = (f"the {preset} preset's shipped projector" if preset else
+              f"`{model.projector_source}`" if model.projector_source else "none: an untrained (random) projector")
+    pipeline = f"{model.config.audio_model_id} encoder -> projector -> {model.config.text_model_id}"
     with gr.Blocks(title=title, analytics_enabled=False) as app:
-        gr.Markdown(f"# {title}\n\nWhisper encoder -> projector -> LLM. Projector weights: `{source}`."
+        gr.Markdown(f"# {title}\n\n{pipeline}. Projector weights: {source}."
                     + (f"\n\n**{note}**" if note else ""))
         audio = gr.Audio(sources=["microphone", "upload"], type="filepath", label="speech (at most 30 s)")
         gr.Examples([[str(clip.path)] for clip in load_clips()], inputs=audio, label="bundled LibriVox clips")
