@@ -102,3 +102,16 @@ def test_encoder_padding_is_saved_with_the_config(tmp_path):
     config.encoder_padding_seconds = 2.0
     config.save_pretrained(tmp_path)
     assert ASRConfig.from_pretrained(tmp_path).encoder_padding_seconds == 2.0
+
+
+@pytest.mark.parametrize("seconds", [2.0, 31.0, "4", True, -3])
+def test_bad_max_segment_seconds_is_one_line(seconds):
+    with pytest.raises(ValueError, match=r"max_segment_seconds must be None \(30 s windows\) or seconds in \(2, 30\]"):
+        ASRConfig(max_segment_seconds=seconds)
+
+
+def test_max_segment_seconds_is_saved_with_the_config(tmp_path):
+    config = ASRConfig(max_segment_seconds=4.5)
+    config.save_pretrained(tmp_path)
+    assert ASRConfig.from_pretrained(tmp_path).max_segment_seconds == 4.5
+    assert ASRConfig().max_segment_seconds is None  # by default only Whisper's 30 s windows

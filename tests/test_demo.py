@@ -60,6 +60,14 @@ def test_describe_gives_the_transcript_and_every_stages_shape(embedded_model):
     assert _expected_shapes(len(clip.audio), embedded_model).items() <= shapes.items()
 
 
+def test_describe_writes_a_long_clip_piece_by_piece_as_transcribe_does(embedded_model, monkeypatch):
+    clip = load_clip("0870")  # 7.1 s
+    monkeypatch.setattr(embedded_model.config, "max_segment_seconds", 3.5)
+    text, shapes = describe(embedded_model, clip.audio)
+    assert text == embedded_model.transcribe(clip.audio)
+    assert shapes["audio"] == (len(clip.audio),)  # the shapes are of one pass over the whole clip
+
+
 def test_the_demo_answers_a_bundled_clip_on_localhost_without_the_internet(embedded_model, network_log):
     clip = load_clip("0880")
     app = build_demo(embedded_model, note="a note for the page")

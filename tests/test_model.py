@@ -9,7 +9,7 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from tiny_audio import N_SAMPLES, ASRModel, encode, load_clip, log_mel_spectrogram
+from tiny_audio import N_SAMPLES, SAMPLE_RATE, ASRModel, encode, load_clip, log_mel_spectrogram
 from tiny_audio.model import PROJECTOR_FILE
 
 pytestmark = pytest.mark.slow
@@ -202,3 +202,13 @@ def test_nearest_tokens_reads_the_llms_own_embeddings_back_whatever_their_length
     assert nearest.token_norm == pytest.approx(float(table.float().norm(dim=-1).median()))
     with pytest.raises(ValueError, match="for one clip"):
         nearest_tokens(embedded_model, torch.zeros(2, 3, table.shape[1]))
+
+
+def test_with_max_segment_seconds_long_speech_is_written_piece_by_piece(embedded_model, monkeypatch):
+    clip = load_clip("0870")  # 7.1 s
+    assert embedded_model.pieces(clip.audio) == [(0, len(clip.audio))]  # one 30 s window
+    monkeypatch.setattr(embedded_model.config, "max_segment_seconds", 3.5)
+    pieces = embedded_model.pieces(clip.audio)
+    assert len(pieces) >= 3 and all(end - start <= 3.5 * SAMPLE_RATE for start, end in pieces)
+    alone = [embedded_model.transcribe(clip.audio[start:end]) for start, end in pieces]
+    assert embedded_model.transcribe(clip.audio) == " ".join(text for text in alone if text)

@@ -12,7 +12,7 @@ import pytest
 import soundfile as sf
 import torch
 
-from tiny_audio.sampling import SAMPLE_RATE, degrade, load_audio, quantize, resample, snr_db
+from tiny_audio.sampling import SAMPLE_RATE, degrade, load_audio, pause_segments, quantize, resample, snr_db
 
 LOGGER = "tiny_audio"
 
@@ -263,3 +263,33 @@ def test_snr():
     assert snr_db(clean, 0.9 * clean) == pytest.approx(20.0)  # noise is 1/10 of the amplitude
     with pytest.raises(ValueError, match="same length"):
         snr_db(clean, clean[:-1])
+
+
+def _speech_and_pauses(*parts: tuple[str, float]) -> np.ndarray:
+    """Loud noise for "speech", faint noise for "pause", each the given seconds long."""
+    rng = np.random.default_rng(0)
+    scale = {"speech": 0.1, "pause": 0.001}
+    return np.concatenate([rng.normal(0, scale[kind], int(s * SAMPLE_RATE)) for kind, s in parts]).astype(np.float32)
+
+
+def test_pause_segments_cut_long_speech_in_its_pauses():
+    audio = _speech_and_pauses(("speech", 2.5), ("pause", 0.2), ("speech", 1.5), ("pause", 0.3), ("speech", 3.0))
+    pieces = pause_segments(audio, max_seconds=4.0)
+    assert pieces[0][0] == 0 and pieces[-1][1] == len(audio)
+    assert all(end == next_start for (_, end), (next_start, _) in zip(pieces, pieces[1:]))  # no gap, no overlap
+    cuts = [end / SAMPLE_RATE for _, end in pieces[:-1]]
+    assert len(cuts) == 2
+    assert 2.5 <= cuts[0] <= 2.7 and 4.2 <= cuts[1] <= 4.5  # inside the two pauses
+    assert all(end - start <= 4.0 * SAMPLE_RATE for start, end in pieces)
+
+
+def test_pause_segments_leave_short_clips_whole_and_no_piece_too_short():
+    assert pause_segments(np.zeros(3 * SAMPLE_RATE, np.float32), 4.0) == [(0, 3 * SAMPLE_RATE)]
+    assert pause_segments(np.zeros(0, np.float32), 4.0) == []
+    # Only a pause in the last half second: the cut may not go there, so it falls elsewhere.
+    audio = _speech_and_pauses(("speech", 4.3), ("pause", 0.2), ("speech", 0.3))
+    pieces = pause_segments(audio, max_seconds=4.0)
+    assert min(end - start for start, end in pieces) >= SAMPLE_RATE  # MIN_SEGMENT_SECONDS
+    assert pieces[-1][1] == len(audio)
+    with pytest.raises(ValueError, match="max_seconds must be more than 2"):
+        pause_segments(audio, 1.5)

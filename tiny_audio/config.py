@@ -15,6 +15,8 @@ from pathlib import Path
 from transformers import CONFIG_MAPPING, AutoConfig, PretrainedConfig, WhisperConfig
 
 from .decoder import AUDIO_TOKEN, DEFAULT_PROMPT
+from .log_mel import N_SAMPLES
+from .sampling import MIN_SEGMENT_SECONDS, SAMPLE_RATE
 from .presets import PRESETS, config_file
 from .weights import first_line
 
@@ -43,6 +45,10 @@ class ASRConfig(PretrainedConfig):
             over; None (default): Whisper's whole 30 s window, as it was trained. 5 makes
             short clips several times cheaper to encode (see ``tiny_audio.encoder``); set
             it before caching features, so training and transcribing see the same frames.
+        max_segment_seconds: ``transcribe`` cuts speech longer than this at its pauses
+            (``sampling.pause_segments``) and lets the LLM write each piece on its own: a
+            projector trained on short clips reads short clips best. None (default): only
+            30 s windows, Whisper's limit.
     """
 
     model_type = "tiny_audio"
@@ -59,6 +65,7 @@ class ASRConfig(PretrainedConfig):
         text_config: PretrainedConfig | dict | None = None,
         prompt: str = DEFAULT_PROMPT,
         encoder_padding_seconds: float | None = None,
+        max_segment_seconds: float | None = None,
         **kwargs,
     ) -> None:
         self.audio_model_id = audio_model_id
@@ -70,6 +77,7 @@ class ASRConfig(PretrainedConfig):
         self.text_config = _sub_config(text_config)
         self.prompt = prompt
         self.encoder_padding_seconds = encoder_padding_seconds
+        self.max_segment_seconds = max_segment_seconds
         self.validate()
         super().__init__(**kwargs)
 
@@ -84,6 +92,11 @@ class ASRConfig(PretrainedConfig):
             raise ValueError(
                 f"encoder_padding_seconds must be None (the whole 30 s window) or seconds >= 0, got {padding!r}"
             )
+        segment = self.max_segment_seconds
+        if segment is not None and (isinstance(segment, bool) or not isinstance(segment, (int, float))
+                                    or not 2 * MIN_SEGMENT_SECONDS < segment <= N_SAMPLES / SAMPLE_RATE):
+            raise ValueError(f"max_segment_seconds must be None (30 s windows) or seconds in "
+                             f"({2 * MIN_SEGMENT_SECONDS:g}, {N_SAMPLES // SAMPLE_RATE}], got {segment!r}")
         if self.prompt.count(AUDIO_TOKEN) != 1:
             raise ValueError(f"prompt must contain {AUDIO_TOKEN} exactly once, got {self.prompt!r}")
         if self.audio_config is not None and self.audio_config.d_model != self.encoder_dim:

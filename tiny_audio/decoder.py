@@ -42,7 +42,7 @@ def add_audio_token(tokenizer: PreTrainedTokenizerBase) -> int:
     Its id may lie past the end of the LLM's embedding table: that is fine, because
     placeholder positions are never looked up there (see ``merge_audio``).
     """
-    if AUDIO_TOKEN not in tokenizer.get_vocab():
+    if AUDIO_TOKEN not in tokenizer.get_added_vocab():  # not get_vocab(): it copies all 49k entries, every call
         tokenizer.add_tokens([AUDIO_TOKEN], special_tokens=True)
     return tokenizer.convert_tokens_to_ids(AUDIO_TOKEN)
 

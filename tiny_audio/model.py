@@ -49,7 +49,7 @@ from .decoder import (
 from .encoder import build_whisper, encode, freeze, n_encoder_frames
 from .log_mel import N_SAMPLES, log_mel_spectrogram, n_mel_frames
 from .projector import AudioProjector, stack_frames
-from .sampling import SAMPLE_RATE, load_audio
+from .sampling import SAMPLE_RATE, load_audio, pause_segments
 from .trace import Trace
 from .weights.device import choose_device, choose_dtype
 
@@ -469,9 +469,10 @@ class ASRModel(PreTrainedModel):
     ) -> str | list[str]:
         """The transcript of a clip of any length, or of each clip in a list.
 
-        Every clip is cut into 30 s windows; windows of similar length are encoded and
-        decoded ``batch_size`` at a time (the transcripts are the same as one at a time,
-        up to float rounding).
+        Every clip is cut into pieces: 30 s windows, or with ``config.max_segment_seconds``
+        pieces at most that long, cut at pauses (``pause_segments``). Pieces of similar
+        length are encoded and decoded ``batch_size`` at a time (the transcripts are the
+        same as one at a time, up to float rounding), and each clip's are joined in order.
 
         Args:
             audio: a file path or samples, or a list of them.
@@ -486,13 +487,12 @@ class ASRModel(PreTrainedModel):
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
         clips = [load_audio(a, sample_rate) for a in (audio if isinstance(audio, list) else [audio])]
-        windows = [  # (clip, window, samples)
-            (c, i // N_SAMPLES, clip[i : i + N_SAMPLES])
-            for c, clip in enumerate(clips)
-            for i in range(0, len(clip), N_SAMPLES)
+        cuts = [self.pieces(clip) for clip in clips]
+        windows = [  # (clip, piece, samples)
+            (c, k, clips[c][start:end]) for c, clip_cuts in enumerate(cuts) for k, (start, end) in enumerate(clip_cuts)
         ]
         windows.sort(key=lambda w: -len(w[2]))  # similar lengths together: less padding per batch
-        texts = [[""] * -(-len(clip) // N_SAMPLES) for clip in clips]  # [clip][window]
+        texts = [[""] * len(clip_cuts) for clip_cuts in cuts]  # [clip][piece]
         batches = [windows[i : i + batch_size] for i in range(0, len(windows), batch_size)]
         for batch in tqdm(batches, desc="transcribing", unit="batch", disable=not progress):
             _, frames = self.get_audio_features([w for *_, w in batch])
@@ -502,6 +502,16 @@ class ASRModel(PreTrainedModel):
                 texts[c][k] = generation.text
         joined = [" ".join(t for t in clip_texts if t) for clip_texts in texts]
         return joined if isinstance(audio, list) else joined[0]
+
+    def pieces(self, samples: np.ndarray) -> list[tuple[int, int]]:
+        """Where ``transcribe`` cuts a clip of ``(n_samples,)``: ``(start, end)`` of each piece.
+
+        Whisper reads at most 30 s at once; with ``config.max_segment_seconds`` the pieces
+        are shorter and end at pauses (``pause_segments``).
+        """
+        if self.config.max_segment_seconds is None:
+            return [(i, min(i + N_SAMPLES, len(samples))) for i in range(0, len(samples), N_SAMPLES)]
+        return pause_segments(samples, self.config.max_segment_seconds)
 
     def _check_loaded(self) -> None:
         if self.tokenizer is None:

@@ -19,6 +19,9 @@ SAMPLE_RATE = 16_000  # samples per second that Whisper expects
 MAX_CHANNELS = 8  # a 2-D array's axis this short or shorter holds channels, not time (7.1 audio)
 MIN_DEGRADE_RATE = 1_000  # Hz, the lowest recording rate degrade() simulates (500 Hz of bandwidth)
 MAX_BITS = 16  # the resolution of CD audio and of the bundled WAV clips
+PAUSE_HOP = SAMPLE_RATE // 100  # 10 ms: where pause_segments may cut
+PAUSE_SMOOTHING = 5  # hops: a cut point's loudness is the mean power of the 50 ms around it
+MIN_SEGMENT_SECONDS = 1.0  # pause_segments leaves no piece shorter (unless the clip is)
 
 # The integer sample types WAV files store; other integer arrays are refused as ambiguous.
 PCM_DTYPES = tuple(np.dtype(t) for t in (np.uint8, np.int8, np.int16, np.int32))
@@ -262,3 +265,35 @@ def snr_db(clean: np.ndarray, degraded: np.ndarray) -> float:
     if noise_power == 0:
         return float("inf")
     return float(10 * np.log10(np.sum(clean**2) / noise_power))
+
+
+def pause_segments(audio: np.ndarray, max_seconds: float) -> list[tuple[int, int]]:
+    """Cut speech into pieces of at most ``max_seconds``, each cut at the quietest moment.
+
+    Walking from the start, each cut falls where the power (averaged over 50 ms) is lowest
+    between ``MIN_SEGMENT_SECONDS`` and ``max_seconds`` after the previous cut, and at least
+    ``MIN_SEGMENT_SECONDS`` before the end: in speech, that is a pause between words or
+    sentences, where cutting loses nothing. A clip no longer than ``max_seconds`` stays whole.
+
+    Args:
+        audio: 16 kHz mono samples, ``(n_samples,)``.
+        max_seconds: the longest piece; more than twice ``MIN_SEGMENT_SECONDS``.
+
+    Returns:
+        ``(start, end)`` sample indices of the pieces, in order; together they cover the clip.
+    """
+    if not max_seconds > 2 * MIN_SEGMENT_SECONDS:
+        raise ValueError(f"max_seconds must be more than {2 * MIN_SEGMENT_SECONDS:g}, got {max_seconds!r}")
+    longest, shortest = int(max_seconds * SAMPLE_RATE), int(MIN_SEGMENT_SECONDS * SAMPLE_RATE)
+    if len(audio) <= longest:
+        return [(0, len(audio))] if len(audio) else []
+    n_hops = len(audio) // PAUSE_HOP
+    power = (np.asarray(audio[: n_hops * PAUSE_HOP], dtype=np.float64).reshape(n_hops, PAUSE_HOP) ** 2).mean(axis=1)
+    power = np.convolve(power, np.ones(PAUSE_SMOOTHING) / PAUSE_SMOOTHING, mode="same")  # (n_hops,)
+    pieces, start = [], 0
+    while len(audio) - start > longest:
+        first, last = (start + shortest) // PAUSE_HOP, min(start + longest, len(audio) - shortest) // PAUSE_HOP
+        cut = (first + int(np.argmin(power[first : last + 1]))) * PAUSE_HOP
+        pieces.append((start, cut))
+        start = cut
+    return [*pieces, (start, len(audio))]

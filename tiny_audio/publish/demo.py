@@ -31,14 +31,18 @@ API_NAME = "transcribe"  # the endpoint a client calls: Client(url).predict(file
 
 def describe(model: ASRModel, audio: str | Path | np.ndarray) -> tuple[str, dict[str, tuple[int, ...]]]:
     """What the demo shows for one clip of at most 30 s: its transcript and each stage's
-    output shape in pipeline order (``model.trace(audio)``'s text and ``shapes()``).
+    output shape in pipeline order (``model.trace(audio).shapes()``).
+
+    The transcript is ``model.transcribe``'s: the trace's own text when the clip is one
+    piece, else the pieces' texts (``config.max_segment_seconds``).
 
     Args:
         model: a loaded ``ASRModel``.
         audio: a file path, or 16 kHz samples ``(n_samples,)``.
     """
     trace = model.trace(audio)
-    return trace.text, trace.shapes()
+    text = trace.text if len(model.pieces(trace.audio)) == 1 else model.transcribe(trace.audio)
+    return text, trace.shapes()
 
 
 def build_demo(model: ASRModel, *, title: str = "tiny-audio", note: str | None = None) -> gr.Blocks:
