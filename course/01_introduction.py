@@ -110,7 +110,7 @@ transformers.logging.disable_progress_bar()
 # %%
 # NBVAL_IGNORE_OUTPUT
 # (the report describes your machine: versions, device, threads, cache folder and size)
-print(doctor.report())
+print(doctor.report(for_notebook=True))
 
 # %% [markdown]
 # The package knows two sizes of the same architecture, called **presets**:

@@ -29,6 +29,18 @@ def test_doctor_reports_hardware_presets_and_cache(capsys):
     assert "default preset on this machine: embedded" in out
 
 
+def test_doctor_in_a_notebook_advises_python_not_flags(monkeypatch, tmp_path):
+    from tiny_audio.weights import doctor
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("TINY_AUDIO_CACHE", str(tmp_path / "cache" / "tiny-audio"))
+    monkeypatch.setattr(doctor, "has_fast_bf16", lambda device: True)
+    notebook, terminal = doctor.report(for_notebook=True), doctor.report()
+    assert "dtype=torch.bfloat16" in notebook and "--dtype" not in notebook
+    assert "--dtype bfloat16 is faster here" in terminal
+    assert "cache: ~/cache/tiny-audio" in notebook and f"cache: {tmp_path}" in terminal
+
+
 @pytest.mark.parametrize(
     ("make", "words"),
     [
