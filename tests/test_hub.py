@@ -150,6 +150,16 @@ def test_the_card_says_plainly_when_errors_outnumber_words(saved):
     assert "more errors than words" in model_card(saved, {"babble": babble})
 
 
+def test_the_card_says_how_long_audio_is_cut(saved, evaluation):
+    config = ASRConfig.from_pretrained(saved)
+    config.max_segment_seconds = 4.0
+    config.save_pretrained(saved)
+    assert "Speech longer than 4 s is cut at its pauses" in model_card(saved, {"LibriVox": evaluation})
+    config.max_segment_seconds = None
+    config.save_pretrained(saved)
+    assert "Each 30 s window of audio is transcribed on its own" in model_card(saved, {"LibriVox": evaluation})
+
+
 def test_write_model_card_writes_readme_and_nothing_else(saved, evaluation):
     before = set(saved.iterdir())
     path = write_model_card(saved, {"LibriVox": evaluation})

@@ -52,7 +52,8 @@ class SpeechRecognitionPipeline(Pipeline):
     pipeline_class=SpeechRecognitionPipeline)``. It accepts what the built-in speech
     pipeline accepts, except raw bytes: a file path, 16 kHz samples ``(n_samples,)``, or
     ``{"raw": samples, "sampling_rate": rate}`` (``"array"`` works for ``"raw"``, as in
-    ``datasets``). Audio of any length is transcribed in 30 s windows.
+    ``datasets``). Audio of any length is transcribed as ``model.transcribe`` does: in 30 s
+    windows, or shorter pieces cut at pauses (``config.max_segment_seconds``).
     """
 
     # The model brings its own tokenizer and computes its own log-mel, so transformers
@@ -220,7 +221,10 @@ def model_card(
         lines.append(f"- On {set_name}: about {round(100 * result.wer)} word errors per 100 spoken words{worse}.")
     lines += [
         "- English only: the prompt asks for a transcript of English speech.",
-        "- Each 30 s window of audio is transcribed on its own; words cut at a window's edge may be lost.",
+        "- Each 30 s window of audio is transcribed on its own; words cut at a window's edge may be lost."
+        if config.max_segment_seconds is None else
+        f"- Speech longer than {config.max_segment_seconds:g} s is cut at its pauses and each piece is transcribed "
+        "on its own; a word cut where there was no pause may be lost.",
         "",
     ]
     return "\n".join(lines)
