@@ -263,10 +263,12 @@ plt.show()
 # %% [markdown]
 # Each column of the lower picture is one 20 ms frame, lined up under the sound it
 # describes. Every dimension is drawn on its own scale: red where it is above its average
-# for the clip, blue where below. Look for vertical edges: where the spectrogram changes
-# from one sound to the next, many dimensions switch together, and during the short pauses
-# (near 0.1 s and 2.9 s) the whole column changes at once. The encoder has turned a picture
-# of frequencies into a description of *which sound* is being made, with its context.
+# for the clip, blue where below. Unlike the spectrogram, no row means "low pitch" or
+# "loud": the encoder spreads what it heard over all 512 dimensions, and each frame also
+# carries its context (the encoder attends over the whole clip), so you cannot read the
+# sounds off this picture the way you can off the spectrogram. It is written for a model to
+# read, not for us — which is exactly why it needs a translator. Two columns stand apart
+# from the rest, near 0.1 s and 2.9 s, just before the speech starts and after it ends.
 #
 # Drawn on one common scale, this picture would show almost nothing but a few stripes:
 # Whisper keeps some dimensions very large in every frame, whatever is said.
@@ -459,9 +461,10 @@ plt.show()
 #
 # Two caveats keep this honest. A cosine of 0.5 is far from 1: the LLM reads the whole
 # vector, not its nearest word, and the nearest token is only a summary of what it sees.
-# And the trained vectors are a little shorter than the LLM's own token embeddings (the
-# last RMSNorm's learned gain sets their length): close enough in size to be read like
-# words, not so large that they drown the prompt around them.
+# And the trained vectors are about three quarters as long as the LLM's own token
+# embeddings (the last RMSNorm's learned gain sets their length; an untrained projector
+# starts at the embeddings' length): close enough in size to be read like words, not so
+# large that they drown the prompt around them.
 #
 # The language model then writes one token at a time, each time choosing the most likely
 # next token (greedy decoding, so the output is the same every run). `model.trace` runs the
