@@ -357,7 +357,7 @@ for name, hypothesis in (("random projector", before), ("one minute", after_minu
 # checkpoint, across stages. From nothing to a trained projector takes about 76 minutes on
 # a 2-core laptop-class CPU — data 10, cache 13.5, CTC 8, the LLM stage 44 — and the result
 # reads held-out clips at about 70% WER (BENCHMARKS.md): a recognizer that has started to
-# listen, in the time of a long lunch. On a GPU the same command trains in bf16 automatically
+# listen. On a GPU the same command trains in bf16 automatically
 # (`--device cuda` is the default when one is visible).
 #
 # The shipped projector was trained with the same two losses, by the research scripts in
