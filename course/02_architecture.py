@@ -350,13 +350,15 @@ plt.show()
 # The projector is the **only part we train**. Count what that means:
 
 # %%
-def count(module: torch.nn.Module, trainable_only: bool = False) -> int:
-    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
+def count(module: torch.nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
 
 
 for name, m in [(preset, model), ("seed", seed_model)]:
-    print(f"{name:>8}: projector {count(m.audio_projector):>12,} trainable of {count(m):>15,} in total "
-          f"({100 * count(m, trainable_only=True) / count(m):.2f}%)")
+    parts = m.parameter_counts()  # the parts that run: Whisper's encoder (not its decoder), projector, LLM
+    total = parts["encoder"] + parts["projector"] + parts["decoder"]
+    print(f"{name:>8}: projector {parts['trainable']:>12,} trainable of {total:>15,} in total "
+          f"({100 * parts['trainable'] / total:.2f}%)")
 
 # %% [markdown]
 # For the seed preset that is **22,951,168** parameters — about a quarter of one percent of
@@ -454,10 +456,12 @@ plt.show()
 # After training, read the green bars left to right: **"was was … Not … An An … young young
 # … man … ."** — the speaker's words, in order, at the moments they were said, at about
 # three times the untrained cosine. The projector has learned to point at the language
-# model's own words. The low grey bars between them are the *filler* slots: stretches of
-# audio between words, for which the projector has learned vectors the language model
-# skips (lesson 3 shows how). No slot points at "ill" or "disposed", and the transcript
-# below leaves them out.
+# model's own words. The bars that barely clear the dashed line are the *filler* slots:
+# stretches of audio between words, for which the projector has learned vectors the
+# language model skips (lesson 3 shows how). Their nearest token means little — many of
+# them land near " young" or " global" whatever is being said, so a green "young" at 0.2
+# is a filler, not a word. No slot points at "ill" or "disposed", and the transcript below
+# leaves them out.
 #
 # Two caveats keep this honest. A cosine of 0.5 is far from 1: the LLM reads the whole
 # vector, not its nearest word, and the nearest token is only a summary of what it sees.
