@@ -90,7 +90,10 @@ def test_the_demo_answers_a_bundled_clip_on_localhost_without_the_internet(embed
 def test_the_demo_command_serves_until_ctrl_c(embedded_model):
     command = [sys.executable, "-m", "tiny_audio.cli", "demo", "--model", "embedded", "--port", "0"]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    # Ctrl-C as in a terminal: a job started in the background (nohup ... &) hands its
+    # children an ignored SIGINT, which would make this test depend on how pytest was started.
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         line = _first_line(process, timeout=240)
         assert line.startswith("demo of embedded on http://127.0.0.1:"), line + process.stderr.read()
