@@ -1,7 +1,8 @@
 """From nothing to a trained projector with the package's own commands, timed stage by stage.
 
 Runs what the README tells a student to run — ``tiny-audio prepare-data`` (training and
-held-out speech), ``tiny-audio train`` (feature cache, CTC warm start, LLM stage) and
+held-out speech), ``tiny-audio train --from-scratch`` (feature cache, CTC warm start, LLM stage, from a random
+projector) and
 ``tiny-audio eval`` (LibriVox, synthetic test) — in a work folder, and reports each
 command's wall time and the WERs. A command whose output is already there is skipped, so
 an interrupted run continues where it stopped (``train`` itself resumes from its last
@@ -59,8 +60,8 @@ def main() -> None:
             data / "manifest.jsonl", log),
         run("prepare-data --n 100 --split test", ["prepare-data", str(val), "--n", "100", "--split", "test",
                                                   "--seed", "98"], val / "manifest.jsonl", log),
-        run(f"train {' '.join(steps) or '(defaults)'}", ["train", str(data), "--eval-data", str(val), "--out", str(out),
-                                                         *steps], out / "model.safetensors", log),
+        run(f"train --from-scratch {' '.join(steps)}", ["train", str(data), "--eval-data", str(val), "--out", str(out),
+                                                        "--from-scratch", *steps], out / "model.safetensors", log),
     ]
     for test_set in ("librivox", "synthetic"):
         result = folder / f"{test_set}.json"

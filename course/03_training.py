@@ -348,17 +348,17 @@ for name, hypothesis in (("random projector", before), ("one minute", after_minu
 # ```bash
 # tiny-audio prepare-data data/train6k --n 6000 --split train --seed 7    # ~10 min on a 2-core CPU
 # tiny-audio prepare-data data/val --n 150 --split test --seed 99         # held-out sentences, for the held-out loss
-# tiny-audio train data/train6k --eval-data data/val --out runs/two-stage # 1000 CTC steps, then 800 LLM steps
+# tiny-audio train data/train6k --eval-data data/val --out runs/two-stage --from-scratch  # 1000 CTC + 800 LLM steps
 # tiny-audio eval --model runs/two-stage                                  # WER on the real LibriVox clips
 # ```
 #
 # The first run encodes and caches the clips (about 15 minutes for 6000 on a 2-core CPU);
 # stop it at any time, run the same command again and it resumes from the last
-# checkpoint, across stages. From nothing to a trained projector takes about 76 minutes on
-# a 2-core laptop-class CPU — data 10, cache 13.5, CTC 8, the LLM stage 44 — and the result
-# reads held-out clips at about 70% WER (BENCHMARKS.md): a recognizer that has started to
-# listen. On a GPU the same command trains in bf16 automatically
-# (`--device cuda` is the default when one is visible).
+# checkpoint, across stages. `--from-scratch` starts from a random projector; without it,
+# training continues from the model's own trained projector (the embedded preset's shipped
+# one). The whole recipe, data included, takes about 76 minutes on a 2-core CPU — data 10,
+# cache 13.5, CTC 8, the LLM stage 44 (BENCHMARKS.md). On a GPU the same command trains in
+# bf16 automatically (`--device cuda` is the default when one is visible).
 #
 # The shipped projector was trained with the same two losses, by the research scripts in
 # `bench/research/` that found this recipe (its record lists every command): 1200 CTC

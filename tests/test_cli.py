@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from tiny_audio import ASRModel
 from tiny_audio.cli import UNTRAINED_NOTE, main
@@ -98,6 +99,25 @@ def test_workshop_script_prints_the_seed_then_the_embedded_preset():
     assert "openai/whisper-base" in embedded and "LlamaForCausalLM" in embedded
     assert "Linear(in_features=2560, out_features=576, bias=True)" in embedded
     assert "encoder    (150, 512)" in embedded and "projector  (30, 576)" in embedded
+
+
+@pytest.mark.parametrize("from_scratch", [False, True])
+def test_train_starts_from_the_models_projector_or_from_scratch(from_scratch, tmp_path, monkeypatch):
+    import tiny_audio.cli as cli
+
+    started = {}
+
+    def fake_train(model, features, config, out_dir, eval_features=None):
+        started["projector"] = {k: v.clone() for k, v in model.audio_projector.state_dict().items()}
+        started["fresh"] = {k: v.clone() for k, v in model.new_projector().state_dict().items()}
+        return [{"loss": 0.0}]
+
+    monkeypatch.setattr(cli, "train", fake_train)
+    train_dir = REPO / "tiny_audio" / "data" / "synthetic" / "train"
+    monkeypatch.setattr(cli.FeatureCache, "for_model", lambda model, folder, items: None)  # no encoding needed here
+    assert main(["train", str(train_dir), "--out", str(tmp_path / "run"), *(["--from-scratch"] * from_scratch)]) == 0
+    same = all(torch.equal(started["projector"][k], started["fresh"][k]) for k in started["fresh"])
+    assert same == from_scratch  # the shipped projector by default; random weights with --from-scratch
 
 
 def test_train_on_a_folder_that_is_not_a_dataset_is_one_line(tmp_path, capsys):

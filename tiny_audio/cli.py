@@ -122,6 +122,8 @@ def _train(args: argparse.Namespace) -> None:
     records = [read_manifest(folder) for folder in folders]  # a bad folder fails here, before the model loads
     process = PartialState()  # under `accelerate launch`, each process trains on its own device
     model = ASRModel.from_pretrained(args.model, device=args.device or process.device)
+    if args.from_scratch:
+        model.audio_projector = model.new_projector()  # random weights: nothing learned yet
     with process.main_process_first():  # the first process encodes the clips; the others then read them
         caches = [FeatureCache.for_model(model, folder, [(folder / r["path"], r["text"]) for r in recs])
                   for folder, recs in zip(folders, records)]
@@ -215,7 +217,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train the projector on a prepared dataset (resumes from OUT if stopped)")
     p.add_argument("data", help="a folder made by `tiny-audio prepare-data` (manifest.jsonl + audio/)")
     p.add_argument("--out", required=True, help="run folder: checkpoints, history.json, the trained model")
-    p.add_argument("--model", default="embedded", help="preset or saved folder to start from (default: embedded)")
+    p.add_argument("--model", default="embedded",
+                   help="preset or saved folder to start from, with its trained projector (default: embedded)")
+    p.add_argument("--from-scratch", action="store_true",
+                   help="start from a random projector instead of the model's trained one: training from nothing")
     p.add_argument("--device", help="default: cuda when available (under accelerate: this process's GPU)")
     defaults = TrainConfig()
     p.add_argument("--ctc-steps", type=int, default=defaults.ctc_steps,

@@ -62,9 +62,9 @@ EVAL_EXAMPLES = 32  # held-out clips whose loss is recorded every eval_every ste
 class TrainConfig:
     """How the projector is trained: the CTC warm start, then the LLM's loss.
 
-    The defaults are the recipe `tiny-audio train` runs from nothing in about an hour and a
-    quarter on a 2-core CPU (BENCHMARKS.md: 69.5% WER on held-out clips). The shipped
-    embedded projector was trained with the same two losses for longer (see the README).
+    The defaults are the recipe `tiny-audio train` runs in about an hour and a quarter on a
+    2-core CPU, data preparation included (BENCHMARKS.md). The shipped embedded projector
+    was trained with the same two losses for longer (see the README).
     """
 
     ctc_steps: int = 1000  # stage 1: CTC against the LLM's embedding table (~8 min on 2 cores)
