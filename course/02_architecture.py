@@ -612,23 +612,18 @@ except ValueError as err:  # the message names the file; shown from the package 
 # Degrade clip "0880" to 8 kHz telephone quality (`degrade(audio, sample_rate=8000,
 # bits=16)`, section 2) and run it through every stage with `model.trace`. Before running:
 # which shapes will change? Then compare the transcript, and count how many audio slots
-# still point at a word that was said (`nearest_tokens` on `trace.projected`).
+# still point at a word that was said (`nearest_tokens(model, trace.projected).points_at(clip.text)`).
 
 # %%
 # Your code here
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 # Solution
-def said_slots(slots, text: str) -> int:
-    words = set(text.split())
-    return sum(token.strip().lower() in words for token in slots.closest())
-
-
 telephone_trace = model.trace(telephone)
 print(telephone_trace)
 for name, t in [("original", trace), ("8 kHz", telephone_trace)]:
     slots = nearest_tokens(model, t.projected)
-    print(f"{name:>8}: {t.text!r}; {said_slots(slots, clip.text)} of {len(slots.tokens)} slots point at a said word")
+    print(f"{name:>8}: {t.text!r}; {sum(slots.points_at(clip.text))} of {len(slots.tokens)} slots point at a said word")
 
 # %% [markdown]
 # No shape changes: `degrade` returns 16 kHz samples again, of the same length, so every

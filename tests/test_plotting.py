@@ -447,6 +447,7 @@ def test_plot_nearest_tokens_marks_the_slots_that_point_at_a_said_word():
     nearest = NearestTokens(tokens=[[" was", " is"], [" global", " web"], [" man.", " men"]],
                             cosines=torch.tensor([[0.5, 0.4], [0.2, 0.1], [0.45, 0.3]]), norms=torch.ones(3),
                             token_norm=3.0)
+    assert nearest.points_at("He WAS not a young man!") == [True, False, True]  # case and punctuation aside
     ax = plot_nearest_tokens(nearest, said="he was not a young man", baseline=0.25)
     _labelled(ax)
     bars = ax.containers[0]

@@ -15,6 +15,7 @@ from .config import ASRConfig
 from .model import ASRModel
 
 RULE = "=" * 60
+_PUNCTUATION = ".,;:!?'\""  # stripped before a token is compared with a word
 
 
 def print_config(config: ASRConfig) -> None:
@@ -87,6 +88,12 @@ class NearestTokens:
         """Each slot's closest token: the projector's output read as text."""
         return [candidates[0] for candidates in self.tokens]
 
+    def points_at(self, text: str) -> list[bool]:
+        """Per slot: is its closest token one of the words of ``text`` (case and punctuation
+        aside)?"""
+        words = {word.strip(_PUNCTUATION).lower() for word in text.split()}
+        return [token.strip(" " + _PUNCTUATION).lower() in words for token in self.closest()]
+
 
 def nearest_tokens(model: ASRModel, projected: torch.Tensor, k: int = 3) -> NearestTokens:
     """Find each projected vector's closest tokens in the LLM's input-embedding table.
@@ -100,10 +107,11 @@ def nearest_tokens(model: ASRModel, projected: torch.Tensor, k: int = 3) -> Near
         k: how many tokens to keep per slot.
     """
     table = model.text_decoder.get_input_embeddings().weight.detach().float()  # (vocab, llm_dim)
-    if projected.shape[-1] != table.shape[1] or projected.dim() not in (2, 3) or projected.dim() == 3 and len(projected) != 1:
+    vectors = projected[0] if projected.dim() == 3 and len(projected) == 1 else projected  # (n_slots, llm_dim)
+    if vectors.dim() != 2 or vectors.shape[1] != table.shape[1]:
         raise ValueError(f"expected the projector's output for one clip, (n_slots, {table.shape[1]}), "
                          f"got {tuple(projected.shape)}")
-    vectors = projected.detach().float().reshape(-1, table.shape[1]).to(table.device)
+    vectors = vectors.detach().float().to(table.device)
     cosines, ids = (F.normalize(vectors, dim=-1) @ F.normalize(table, dim=-1).T).topk(k, dim=-1)
     tokens = [[model.tokenizer.decode([token_id]) for token_id in row] for row in ids.tolist()]
     return NearestTokens(tokens, cosines.cpu(), vectors.norm(dim=-1).cpu(), float(table.norm(dim=-1).median()))

@@ -560,8 +560,7 @@ def plot_nearest_tokens(
     """
     closest = nearest.closest()
     heights = _numpy(nearest.cosines[:, 0])
-    words = {word.strip(".,;:!?'\"").lower() for word in (said or "").split()}
-    colours = [_SAID_COLOUR if token.strip(" .,;:!?'\"").lower() in words else "0.7" for token in closest]
+    colours = [_SAID_COLOUR if hit else "0.7" for hit in nearest.points_at(said or "")]
     ax = _axes(ax, figsize=(min(max(6.0, 0.3 * len(closest) + 2), 12.0), 3.2))
     x = np.arange(len(closest))
     ax.bar(x, heights, width=0.8, color=colours)
