@@ -166,8 +166,9 @@ print(f"projector weights: {model.projector_source or 'random (untrained)'}")
 
 # %% [markdown]
 # About one parameter in a hundred belongs to the projector; everything else is borrowed.
-# (Whisper also has a decoder of its own. Our pipeline never runs it, so it isn't
-# counted — but you will meet it again in section 4.)
+# (Whisper also has a decoder of its own. Our pipeline never runs it, so the model drops
+# it on load — `model.audio_encoder.decoder` is `None` — but you will meet it again in
+# section 4, where Whisper transcribes on its own.)
 
 # %% [markdown]
 # ### Exercise 1.1

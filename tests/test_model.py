@@ -41,6 +41,12 @@ def test_encoder_and_decoder_are_frozen_projector_is_not(embedded_model):
     assert sum(p.numel() for p in embedded_model.audio_projector.parameters()) == 1_478_272
 
 
+def test_whispers_own_decoder_is_not_kept(embedded_model):
+    assert embedded_model.audio_encoder.decoder is None  # never run: its 52M parameters are dropped on load
+    assert embedded_model.parameter_counts()["encoder"] == sum(p.numel() for p in embedded_model.audio_encoder.parameters())
+    assert embedded_model.parameter_counts()["encoder"] == 20_590_592
+
+
 def test_greedy_decoding_is_reproducible(embedded_model, trace):
     again = embedded_model.trace(load_clip("0880").audio)
     assert again.text == trace.text

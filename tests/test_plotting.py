@@ -18,6 +18,7 @@ from matplotlib.text import Annotation
 
 from tiny_audio.evaluation import ClipResult, Evaluation
 from tiny_audio.plotting import (
+    ALIGNMENT_COLUMNS,
     plot_alignment,
     plot_encoder_frames,
     plot_frame_stacking,
@@ -398,6 +399,15 @@ def test_plot_alignment_draws_each_edit_and_titles_the_wer():
     assert ax.get_title() == "WER = 2 errors / 6 reference words = 33%"
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["correct: 5", "substitution: 1", "deletion: 0", "insertion: 1"]
+    plt.close("all")
+
+
+def test_a_long_alignment_wraps_to_fit_a_notebook():
+    reference = " ".join(["red green blue"] * 10)
+    ax = plot_alignment(reference, reference.replace("blue ", "", 1))
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["hypothesis", "reference"] * 3  # 30 steps: 3 lines of 10
+    assert ax.get_xlim() == (0, ALIGNMENT_COLUMNS)
+    assert ax.figure.get_size_inches()[0] < 15
     plt.close("all")
 
 

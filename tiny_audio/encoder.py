@@ -55,9 +55,18 @@ def freeze(module: torch.nn.Module) -> torch.nn.Module:
     return module.eval()
 
 
+def encoder_only(whisper: WhisperModel) -> WhisperModel:
+    """``whisper`` frozen, with its text decoder removed (``whisper.decoder`` is None): only
+    the encoder ever runs here, and the decoder would hold as many parameters again
+    (whisper-base: 20.6M encoder, 52.0M decoder)."""
+    whisper.decoder = None
+    return freeze(whisper)
+
+
 def build_whisper(config: WhisperConfig) -> WhisperModel:
-    """A frozen ``WhisperModel`` with the architecture of ``config`` (weights not loaded)."""
-    return freeze(WhisperModel(config))
+    """A frozen Whisper encoder with the architecture of ``config`` (weights not loaded;
+    ``encoder_only``)."""
+    return encoder_only(WhisperModel(config))
 
 
 @torch.no_grad()

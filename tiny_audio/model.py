@@ -46,7 +46,7 @@ from .decoder import (
     generate,
     merge_audio,
 )
-from .encoder import build_whisper, encode, freeze, n_encoder_frames
+from .encoder import build_whisper, encode, encoder_only, freeze, n_encoder_frames
 from .log_mel import N_SAMPLES, log_mel_spectrogram, n_mel_frames
 from .projector import AudioProjector, stack_frames
 from .sampling import SAMPLE_RATE, load_audio, pause_segments
@@ -88,7 +88,7 @@ class ASRModel(PreTrainedModel):
     """Whisper encoder -> ``AudioProjector`` -> causal LM, built from an ``ASRConfig``.
 
     Attributes:
-        audio_encoder: the frozen ``WhisperModel`` (only its encoder runs).
+        audio_encoder: the frozen ``WhisperModel``, its decoder removed (``encoder_only``).
         audio_projector: the ``AudioProjector``, the one trainable part.
         text_decoder: the frozen causal LM (``Qwen2ForCausalLM`` for the seed preset).
         tokenizer: the LLM's tokenizer, with ``<audio>`` registered; None until loaded.
@@ -163,9 +163,9 @@ class ASRModel(PreTrainedModel):
         dtype = choose_dtype(device, None if dtype == "auto" else dtype)
         with torch.device("meta"):  # architecture only: the parts are replaced below
             model = cls(config)
-        model.audio_encoder = freeze(
-            weights.load(WhisperModel.from_pretrained, config.audio_model_id, dtype=dtype).to(device)
-        )
+        model.audio_encoder = encoder_only(
+            weights.load(WhisperModel.from_pretrained, config.audio_model_id, dtype=dtype)
+        ).to(device)
         model.text_decoder = freeze(
             weights.load(AutoModelForCausalLM.from_pretrained, config.text_model_id, dtype=dtype).to(device)
         )
@@ -299,11 +299,11 @@ class ASRModel(PreTrainedModel):
         return output
 
     def parameter_counts(self) -> dict[str, int]:
-        """Parameters per part: ``encoder`` (Whisper's encoder only: its own decoder is never
-        run), ``projector``, ``decoder`` (the LLM), and ``trainable``, the ones with
+        """Parameters per part: ``encoder`` (Whisper's encoder: its decoder is dropped
+        on load), ``projector``, ``decoder`` (the LLM), and ``trainable``, the ones with
         ``requires_grad``. Works on the ``meta`` device too."""
         parts = {
-            "encoder": self.audio_encoder.encoder,
+            "encoder": self.audio_encoder,
             "projector": self.audio_projector,
             "decoder": self.text_decoder,
         }

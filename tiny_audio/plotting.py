@@ -24,6 +24,7 @@ the default and the fast settings (``plot_stage_times``).
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -792,6 +793,7 @@ def plot_training_history(history: Sequence[dict], *, smooth: int = 25) -> list[
     return list(axes[0])
 
 
+ALIGNMENT_COLUMNS = 10  # words per line of plot_alignment: wider would not fit a notebook
 _ALIGNMENT_COLOURS = {  # op -> (colour, legend label)
     "equal": ("0.88", "correct"),
     "substitute": ("tab:orange", "substitution"),
@@ -802,7 +804,8 @@ _ALIGNMENT_COLOURS = {  # op -> (colour, legend label)
 
 def plot_alignment(reference: str, hypothesis: str, *, ax: Axes | None = None) -> Axes:
     """Draw the word alignment behind a WER: reference words on the top row, the
-    hypothesis below, one column per edit step, coloured by what happened to the word.
+    hypothesis below, one column per edit step, coloured by what happened to the word;
+    more than ``ALIGNMENT_COLUMNS`` steps wrap onto further pairs of rows.
 
     Used in Lesson 4 (evaluation).
 
@@ -817,18 +820,26 @@ def plot_alignment(reference: str, hypothesis: str, *, ax: Axes | None = None) -
     from .evaluation import align  # imported here: evaluation pulls in jiwer and the normalizer
 
     steps = align(reference, hypothesis)
-    ax = _axes(ax, figsize=(min(max(6.0, 1.1 * len(steps) + 1), 18.0), 2.4))
+    n_columns = min(len(steps), ALIGNMENT_COLUMNS)
+    n_lines = math.ceil(len(steps) / ALIGNMENT_COLUMNS)  # long transcripts wrap, like text
+    ax = _axes(ax, figsize=(max(6.0, 1.05 * n_columns + 1.3), 0.7 + 1.7 * n_lines))
+    ticks, tick_labels = [], []
     for i, step in enumerate(steps):
+        column, line = i % ALIGNMENT_COLUMNS, i // ALIGNMENT_COLUMNS
+        base = 2.3 * (n_lines - 1 - line)  # the first line on top
         colour = _ALIGNMENT_COLOURS[step.op][0]
         for row, word in ((1, step.ref), (0, step.hyp)):
-            ax.add_patch(Rectangle((i, row), 0.94, 0.86, facecolor=colour if word else "white",
+            ax.add_patch(Rectangle((column, base + row), 0.94, 0.86, facecolor=colour if word else "white",
                                    edgecolor=colour, linewidth=1.5))
-            ax.text(i + 0.47, row + 0.43, word or "—", ha="center", va="center", fontsize=9,
-                    color="white" if word and step.op != "equal" else "black")
-    ax.set_xlim(0, len(steps))
-    ax.set_ylim(0, 1.9)
+            ax.text(column + 0.47, base + row + 0.43, word or "—", ha="center", va="center",
+                    fontsize=9 if len(word or "") <= 10 else 7, color="white" if word and step.op != "equal" else "black")
+        if column == 0:
+            ticks += [base + 0.43, base + 1.43]
+            tick_labels += ["hypothesis", "reference"]
+    ax.set_xlim(0, n_columns)
+    ax.set_ylim(0, 2.3 * (n_lines - 1) + 1.9)
     ax.set_xticks([])
-    ax.set_yticks([0.43, 1.43], ["hypothesis", "reference"])
+    ax.set_yticks(ticks, tick_labels)
     for side in ("top", "right", "bottom", "left"):
         ax.spines[side].set_visible(False)
     counts = {op: sum(step.op == op for step in steps) for op in _ALIGNMENT_COLOURS}
