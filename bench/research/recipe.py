@@ -50,7 +50,7 @@ class Joined:
 model = ASRModel.from_pretrained("embedded", device="cpu")
 model.audio_projector = model.new_projector()
 features = Joined([cache_of(f) for f in folders])
-held_out = {"val60": (FeatureCache("/work/data/val/features-pad5s"), range(60)),
+held_out = {"val": (FeatureCache("/work/data/val/features-pad5s"), range(60)),
             "librivox": (FeatureCache("/work/data/librivox-features-pad5s"), range(5))}
 t0 = time.time()
 
@@ -76,7 +76,7 @@ def readout(state, model, head):
                 else:
                     hyps += [model.tokenizer.decode(head.greedy_readout(x[None], [len(x)])[0]) for x in slots]
                 refs += [t for _, t in examples]
-            row[("llm_" if llm else "ctc_") + name] = round(word_error_rate(refs, hyps), 3)
+            row[f"{'llm' if llm else 'ctc'}_{name}{len(idx)}"] = round(word_error_rate(refs, hyps), 3)
             row[name + "_example"] = hyps[0]
     model.audio_projector.train()
     print(json.dumps(row), flush=True)
