@@ -57,8 +57,8 @@ def freeze(module: torch.nn.Module) -> torch.nn.Module:
 
 def encoder_only(whisper: WhisperModel) -> WhisperModel:
     """``whisper`` frozen, with its text decoder removed (``whisper.decoder`` is None): only
-    the encoder ever runs here, and the decoder would hold as many parameters again
-    (whisper-base: 20.6M encoder, 52.0M decoder)."""
+    the encoder ever runs here, and the decoder is the larger half (whisper-base: 20.6M
+    encoder, 52.0M decoder)."""
     whisper.decoder = None
     return freeze(whisper)
 
