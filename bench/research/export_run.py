@@ -1,7 +1,8 @@
 # Write a research checkpoint as a `tiny-audio train`-style run folder (model.safetensors,
 # config.json, history.json), so .ci/ship_projector.py can ship it. The history is rebuilt
-# from the research logs of every stage of the lineage, in order: one record per logged point.
-#   python export_run.py CKPT OUT_DIR STAGE=LOG[:LAST_STEP] [...]
+# from the research logs of every stage of the lineage, in order: one record per logged point;
+# with no STAGE=LOG arguments, from the checkpoint's own history (a `training.train` checkpoint).
+#   python export_run.py CKPT OUT_DIR [STAGE=LOG[:LAST_STEP] ...]
 import json, sys, os, re
 sys.path.insert(0, "/work/main")
 import torch
@@ -9,8 +10,10 @@ from tiny_audio import ASRModel
 ckpt, out, *stages = sys.argv[1:]
 m = ASRModel.from_pretrained("embedded", device="cpu", fresh_projector=True)
 m.config.encoder_padding_seconds = 5
-m.audio_projector.load_state_dict(torch.load(ckpt, weights_only=False)["projector"])
-history, offset = [], 0
+checkpoint = torch.load(ckpt, weights_only=False)
+m.audio_projector.load_state_dict(checkpoint["projector"])
+history = [] if stages else checkpoint["state"]["history"]
+offset = 0
 for spec in stages:
     name, path = spec.split("=")
     path, _, cap = path.partition(":")  # NAME=LOG[:LAST_STEP]: the steps after LAST_STEP did not go into the next run

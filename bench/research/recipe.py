@@ -2,7 +2,7 @@
 or several prepared datasets, measured as it goes on our own held-out clips (/work/data/val) and
 LibriVox every EVAL steps: in the CTC stage the greedy CTC readout's WER (60 clips), in the LLM
 stage the LLM's transcript (40 clips). Usage:
-  python recipe.py OUT CTC_STEPS LLM_STEPS DATA[,DATA...] [--start RUN] [--lr LR] [--eval N]
+  python recipe.py OUT CTC_STEPS LLM_STEPS DATA[,DATA...] [--start RUN] [--lr LR] [--eval N] [--join P]
 e.g. python recipe.py runs_ctc18k 3000 0 /work/data/train6k,/work/data/train6kb,/work/e2e/data
 --start RUN continues from RUN/checkpoint.pt (copied into OUT when OUT has none).
 """
@@ -19,6 +19,7 @@ torch.set_num_threads(2)
 p = argparse.ArgumentParser()
 p.add_argument("out"); p.add_argument("ctc_steps", type=int); p.add_argument("llm_steps", type=int); p.add_argument("data")
 p.add_argument("--start"); p.add_argument("--lr", type=float, default=TrainConfig.lr); p.add_argument("--eval", type=int, default=500)
+p.add_argument("--join", type=float, default=TrainConfig.join_probability, help="join_probability of the LLM stage")
 a = p.parse_args()
 out, folders, EVAL = a.out, a.data.split(","), a.eval
 steps = a.ctc_steps + a.llm_steps
@@ -84,6 +85,6 @@ def readout(state, model, head):
         f.write(json.dumps(row) + "\n")
 
 
-train(model, features, TrainConfig(ctc_steps=a.ctc_steps, steps=a.llm_steps, lr=a.lr, eval_every=100,
+train(model, features, TrainConfig(ctc_steps=a.ctc_steps, steps=a.llm_steps, lr=a.lr, eval_every=100, join_probability=a.join,
                                    checkpoint_every=100), out,
       eval_features=FeatureCache("/work/e2e/val/features-openai--whisper-base-pad5s"), callback=readout, progress=False)
