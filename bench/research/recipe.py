@@ -61,7 +61,6 @@ def readout(state, model, head):
         return
     row = {"step": state.step, "minutes": round((time.time() - t0) / 60, 1),
            "loss": round(sum(h["loss"] for h in state.history[-50:]) / 50, 3)}
-    row["eval_loss"] = state.history[-1].get("eval_loss")
     llm = state.step > a.ctc_steps
     model.audio_projector.eval()
     with torch.no_grad():
