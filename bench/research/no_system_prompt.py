@@ -1,0 +1,11 @@
+"""SmolLM2's chat template writes a default system prompt ("You are a helpful AI assistant named
+SmolLM, trained by Hugging Face": 16 of the 38 prompt tokens) when the messages have none. This
+drops it, so a training step runs ~20% fewer tokens through the LLM (recipe.py --no-system)."""
+DEFAULT_SYSTEM = ("{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\n"
+                  "You are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n' }}{% endif %}")
+
+
+def drop_default_system_prompt(tokenizer):
+    if DEFAULT_SYSTEM not in tokenizer.chat_template:
+        raise ValueError("this tokenizer's chat template has no SmolLM2 default system prompt to drop")
+    tokenizer.chat_template = tokenizer.chat_template.replace(DEFAULT_SYSTEM, "")
