@@ -1,7 +1,7 @@
 """WER of a model with transcribe cutting long speech at pauses (config.max_segment_seconds), on our own
 held-out sets (never the bundled clips for choices) and, for the
 record, on LibriVox and the bundled synthetic test set. Usage:
-  python eval_pieces.py MODEL SETS SEGMENTS [--no-system]    e.g. embedded vlong0,val40 none,3,4,5
+  python eval_pieces.py MODEL SETS SEGMENTS    e.g. embedded vlong0,val40 none,3,4,5
 """
 import sys, time
 import numpy as np, soundfile as sf, transformers
@@ -10,9 +10,6 @@ from tiny_audio import ASRModel, word_error_rate, librivox_items, synthetic_item
 
 name, set_names, segments = sys.argv[1], sys.argv[2].split(","), sys.argv[3].split(",")
 model = ASRModel.from_pretrained(name)
-if "--no-system" in sys.argv[4:]:  # a run trained with recipe.py --no-system
-    from no_system_prompt import drop_default_system_prompt
-    drop_default_system_prompt(model.tokenizer)
 val = "/work/data/val"; recs = read_manifest(val)
 def audio(r): return sf.read(f"{val}/{r['path']}", dtype="float32")[0]
 def joined(gap):
