@@ -156,6 +156,19 @@ def test_joined_clips_are_whole_clips_in_a_row_with_their_transcripts(features):
     assert [t for _, t in again] == [t for _, t in always]  # seeded: a resumed run joins the same clips
 
 
+def test_clips_are_joined_for_whole_batches_or_not_at_all(features):
+    """A batch is as slow as its longest example: joining one example would slow them all."""
+    examples = [features[i] for i in range(4)]
+    texts = [t for _, t in examples]
+    outcomes = []
+    for seed in range(40):
+        joined = join_clips(examples, features, 0.25, torch.Generator().manual_seed(seed))
+        n_joined = sum(t != original for (_, t), original in zip(joined, texts))
+        assert n_joined in (0, len(examples))
+        outcomes.append(n_joined > 0)
+    assert 3 <= sum(outcomes) <= 20  # about a quarter of the batches (10 of 40 expected)
+
+
 def test_the_llm_stage_augmentation_masks_no_frames():
     frames = torch.randn(200, 16) + 5.0
     unmasked = augment_frames(frames, 5, torch.Generator().manual_seed(3), time_masks=0)

@@ -238,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ctc-weight", type=float, default=defaults.ctc_weight,
                    help=f"share of the CTC loss in stage 2 (default: {defaults.ctc_weight})")
     p.add_argument("--join", type=float, default=defaults.join_probability, metavar="P",
-                   help="stage 2: the chance that an example is 2-3 clips in a row, so the LLM also learns "
+                   help="stage 2: the chance that a batch is 2-3 clips in a row per example, so the LLM also learns "
                         f"to read speech longer than one sentence (default: {defaults.join_probability})")
     p.add_argument("--warmup-steps", type=int, default=defaults.warmup_steps, help="per stage")
     p.add_argument("--checkpoint-every", type=int, default=defaults.checkpoint_every)

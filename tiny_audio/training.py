@@ -71,7 +71,7 @@ class TrainConfig:
     ctc_batch_size: int = 32  # a CTC step runs no LLM, so it takes bigger batches
     ctc_lr: float = 2e-3
     augment: bool = True  # perturb the cached frames in both stages (augment_frames)
-    join_probability: float = 0.5  # LLM stage: chance that an example is several clips in a row (join_clips)
+    join_probability: float = 0.25  # LLM stage: chance that a batch is several clips in a row per example (join_clips)
     steps: int = 800  # stage 2: the LLM's next-token loss + ctc_weight * CTC (~44 min on 2 cores)
     batch_size: int = 8  # global: split evenly across processes
     lr: float = 5e-4
@@ -214,18 +214,19 @@ def augment_frames(frames: torch.Tensor, downsample_rate: int, generator: torch.
 
 def join_clips(examples: list[tuple[torch.Tensor, str]], features: FeatureCache, probability: float,
                generator: torch.Generator) -> list[tuple[torch.Tensor, str]]:
-    """Longer examples from short clips: each example, with ``probability``, gets 1 to
-    ``JOIN_MAX_EXTRA`` random clips of ``features`` appended — frames one after the other
-    ``(T1 + T2 + ..., D)``, transcripts joined by a space. The synthetic clips average 2.6 s;
-    a projector trained on them alone leaves the LLM repeating itself on longer speech."""
+    """Longer examples from short clips: with ``probability``, every example of the batch gets
+    1 to ``JOIN_MAX_EXTRA`` random clips of ``features`` appended — frames one after the other
+    ``(T1 + T2 + ..., D)``, transcripts joined by a space; otherwise the batch is returned as
+    it is. The synthetic clips average 2.6 s; a projector trained on them alone leaves the LLM
+    repeating itself on longer speech. Whole batches, not single examples: a batch is as slow
+    as its longest example, so one joined example would make the whole batch slow."""
+    if float(torch.rand((), generator=generator)) >= probability:
+        return examples
     joined = []
     for frames, text in examples:
-        if float(torch.rand((), generator=generator)) < probability:
-            n_extra = int(torch.randint(1, JOIN_MAX_EXTRA + 1, (), generator=generator))
-            extra = [features[int(i)] for i in torch.randint(0, len(features), (n_extra,), generator=generator)]
-            frames = torch.cat([frames, *(f for f, _ in extra)])
-            text = " ".join([text, *(t for _, t in extra)])
-        joined.append((frames, text))
+        n_extra = int(torch.randint(1, JOIN_MAX_EXTRA + 1, (), generator=generator))
+        extra = [features[int(i)] for i in torch.randint(0, len(features), (n_extra,), generator=generator)]
+        joined.append((torch.cat([frames, *(f for f, _ in extra)]), " ".join([text, *(t for _, t in extra)])))
     return joined
 
 

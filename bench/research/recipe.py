@@ -2,7 +2,7 @@
 or several prepared datasets, measured as it goes on our own held-out clips (/work/data/val) and
 LibriVox every EVAL steps: in the CTC stage the greedy CTC readout's WER (60 clips), in the LLM
 stage the LLM's transcript (40 clips). Usage:
-  python recipe.py OUT CTC_STEPS LLM_STEPS DATA[,DATA...] [--start RUN] [--lr LR] [--eval N] [--join P [--join-batches]] [--k K]
+  python recipe.py OUT CTC_STEPS LLM_STEPS DATA[,DATA...] [--start RUN] [--lr LR] [--eval N] [--join P] [--k K]
 e.g. python recipe.py runs_ctc18k 3000 0 /work/data/train6k,/work/data/train6kb,/work/e2e/data
 --start RUN continues from RUN/checkpoint.pt (copied into OUT when OUT has none).
 """
@@ -21,9 +21,6 @@ p.add_argument("out"); p.add_argument("ctc_steps", type=int); p.add_argument("ll
 p.add_argument("--start"); p.add_argument("--lr", type=float, default=TrainConfig.lr); p.add_argument("--eval", type=int, default=500)
 p.add_argument("--join", type=float, default=TrainConfig.join_probability, help="join_probability of the LLM stage")
 p.add_argument("--k", type=int, help="audio_downsample_rate of a new projector (default: the preset's)")
-p.add_argument("--join-batches", action="store_true",
-               help="--join P is the chance that a whole batch is joined clips (one clip per example otherwise): "
-                    "a batch is as slow as its longest example, so per-example joins make nearly every batch long")
 a = p.parse_args()
 out, folders, EVAL = a.out, a.data.split(","), a.eval
 steps = a.ctc_steps + a.llm_steps
@@ -55,13 +52,6 @@ class Joined:
 model = ASRModel.from_pretrained("embedded", device="cpu")
 if a.k:
     model.config.audio_downsample_rate = a.k
-if a.join_batches:
-    import tiny_audio.training as training
-    join_each = training.join_clips
-
-    def join_whole_batch(examples, features, probability, generator):
-        return join_each(examples, features, 1.0, generator) if float(torch.rand((), generator=generator)) < probability else examples
-    training.join_clips = join_whole_batch
 model.audio_projector = model.new_projector()
 features = Joined([cache_of(f) for f in folders])
 held_out = {"val": (FeatureCache("/work/data/val/features-pad5s"), range(60)),
