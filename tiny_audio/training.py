@@ -62,8 +62,8 @@ EVAL_EXAMPLES = 32  # held-out clips whose loss is recorded every eval_every ste
 class TrainConfig:
     """How the projector is trained: the CTC warm start, then the LLM's loss.
 
-    The defaults are the recipe `tiny-audio train` runs in about an hour and a quarter on a
-    2-core CPU, data preparation included (BENCHMARKS.md). The shipped embedded projector
+    The defaults are the recipe `tiny-audio train` runs in about an hour on a 2-core CPU,
+    data preparation included (BENCHMARKS.md). The shipped embedded projector
     was trained with the same two losses for longer (see the README).
     """
 
@@ -72,7 +72,7 @@ class TrainConfig:
     ctc_lr: float = 2e-3
     augment: bool = True  # perturb the cached frames in both stages (augment_frames)
     join_probability: float = 0.25  # LLM stage: chance that a batch is several clips in a row per example (join_clips)
-    steps: int = 800  # stage 2: the LLM's next-token loss + ctc_weight * CTC (~44 min on 2 cores)
+    steps: int = 800  # stage 2: the LLM's next-token loss + ctc_weight * CTC (~30 min on 2 cores)
     batch_size: int = 8  # global: split evenly across processes
     lr: float = 5e-4
     ctc_weight: float = 0.3
