@@ -105,8 +105,11 @@ def test_data_order_is_a_seeded_shuffle_per_epoch():
 
 
 def test_training_lowers_the_loss_and_writes_a_loadable_projector(model, features, tiny_model, tmp_path):
-    history = train(model, features, TrainConfig(ctc_steps=10, ctc_batch_size=6, steps=30, batch_size=6, lr=3e-3, warmup_steps=3, checkpoint_every=10),
-                    tmp_path / "run", progress=False)
+    # no joined batches: a batch of 2-3 clips per example has a different loss level, which
+    # would blur a comparison of the first and last five steps (joins: tested on their own)
+    config = TrainConfig(ctc_steps=10, ctc_batch_size=6, steps=30, batch_size=6, lr=3e-3, warmup_steps=3,
+                         checkpoint_every=10, join_probability=0.0)
+    history = train(model, features, config, tmp_path / "run", progress=False)
     assert [h["stage"] for h in history] == ["ctc"] * 10 + ["llm"] * 30
     ctc = [h["ctc_loss"] for h in history[:10]]
     lm = [h["lm_loss"] for h in history[10:]]
