@@ -1,5 +1,5 @@
 """SmolLM2's chat template writes a default system prompt ("You are a helpful AI assistant named
-SmolLM, trained by Hugging Face": 16 of the 38 prompt tokens) when the messages have none. This
+SmolLM, trained by Hugging Face": 16 of the 37 prompt tokens besides the audio slots) when the messages have none. This
 drops it (copy_ceiling.py): a training step would run ~25% fewer tokens through the LLM, but the
 frozen LLM then no longer copies what it is handed."""
 DEFAULT_SYSTEM = ("{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\n"
