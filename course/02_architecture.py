@@ -453,22 +453,21 @@ plt.show()
 # its cosine is about 0.15, what any random direction in 576 dimensions gets. The language
 # model reads noise dressed as words.
 #
-# After training, read the green bars left to right: **"was was … Not … An An … young young
-# … man … ."** — the speaker's words, in order, at the moments they were said, at about
-# three times the untrained cosine. The projector has learned to point at the language
-# model's own words. The bars that barely clear the dashed line are the *filler* slots:
-# stretches of audio between words, for which the projector has learned vectors the
-# language model skips (lesson 3 shows how). Their nearest token means little — many of
-# them land near " young" or " global" whatever is being said, so a green "young" at 0.2
-# is a filler, not a word. No slot points at "ill" or "disposed", and the transcript below
-# leaves them out.
+# After training, read the green bars left to right: **"He He was … not not not … an An …
+# young young … man man"** — the speaker's words, in order, at the moments they were said,
+# at about twice the untrained cosine. The projector has learned to point at the language
+# model's own words. The grey bars are mostly *filler* slots: stretches of audio between
+# words, for which the projector has learned vectors the language model skips (lesson 3
+# shows how). Their nearest token means little — "Although", "_", "post" — and most sit
+# below the dashed line. No slot points at "ill" or "disposed": watch what the transcript
+# below makes of that gap.
 #
-# Two caveats keep this honest. A cosine of 0.5 is far from 1: the LLM reads the whole
+# Two caveats keep this honest. A cosine of 0.3 is far from 1: the LLM reads the whole
 # vector, not its nearest word, and the nearest token is only a summary of what it sees.
-# And the trained vectors are about three quarters as long as the LLM's own token
-# embeddings (the last RMSNorm's learned gain sets their length; an untrained projector
-# starts at the embeddings' length): close enough in size to be read like words, not so
-# large that they drown the prompt around them.
+# And the trained vectors are about a tenth longer than the LLM's own token embeddings
+# (the last RMSNorm's learned gain sets their length; an untrained projector starts at
+# the embeddings' length): close enough in size to be read like words, not so large that
+# they drown the prompt around them.
 #
 # The language model then writes one token at a time, each time choosing the most likely
 # next token (greedy decoding, so the output is the same every run). `model.trace` runs the
@@ -486,16 +485,16 @@ plt.show()
 
 # %% [markdown]
 # Compare it with the reference, "he was not an ill disposed young man". The LLM wrote one
-# sentence and ended its turn, and every word it wrote was said; it left out "ill
-# disposed" (a rare phrase it has not learned to hear) and wrote "a" for "an". The
-# shipped projector was trained on a CPU, on synthetic voices only (lesson 3), and this is
-# typical of it on short clips: the sentence's frame and its common words, not yet the
-# rare ones.
+# sentence and ended its turn. "He was not an … man" is what was said, slot for slot; where
+# the slots held nothing it could read ("ill disposed young"), it wrote "innocent", a word
+# that fits the sentence rather than the sound. The shipped projector was trained on a CPU,
+# on synthetic voices only (lesson 3), and this is typical of it: the sentence's frame and
+# its common words, not yet the rare ones.
 #
-# Look at the bars: the model was sure of "He", "was" and "not", and much less sure of
-# " a", where its runner-up was " an" — the word the speaker said. A language model's
-# confidence tells you how well a token fits the text so far *and* the audio; where the
-# two pull apart, the bar is low.
+# Look at the bars: the model was sure of "He", "not" and "an", and much less sure of
+# " innocent" and " man" — for " man" its runner-up was " young", the word the speaker said
+# just before. A language model's confidence tells you how well a token fits the text so
+# far *and* the audio; where the two pull apart, the bar is low.
 #
 # ### Exercise 2.5
 # Which positions of the prompt hold the audio? Print the first and last audio position and
@@ -628,7 +627,9 @@ for name, t in [("original", trace), ("8 kHz", telephone_trace)]:
 # %% [markdown]
 # No shape changes: `degrade` returns 16 kHz samples again, of the same length, so every
 # stage sees the same sizes. Only the numbers change — the encoder hears no sound above
-# 4 kHz — and with them what the slots point at and what the language model writes.
+# 4 kHz — and with them what the slots point at: one slot fewer lands on a said word. The
+# transcript survives unchanged, because the training data included telephone-band audio
+# (lesson 3); a clip with less margin would lose words first.
 #
 # ## Further reading
 #

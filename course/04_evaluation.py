@@ -199,7 +199,7 @@ print(f"normalized WER: {word_error_rate([clip.text], [whisper_text]):.1%}")
 # - **synthetic**: the first 7 of the 60 bundled held-out synthesized sentences
 #   (clean speech, sentences from the corpus's test split). All 60 would take this lesson
 #   past its 90-second budget; `tiny-audio eval --data synthetic` scores all of them (the
-#   shipped record says 68.0% for ours, 15.7% for Whisper's decoder).
+#   shipped record says 57.0% for ours, 15.7% for Whisper's decoder).
 #
 # `evaluate(transcribe, items)` runs any `audio -> text` function over `(name, audio, reference)`
 # items and returns per-clip results and the corpus WER. We run our recognizer and Whisper's
@@ -218,8 +218,8 @@ for system in systems:
     print(f"{system:22} " + " ".join(f"{results[system, data].wer:>10.1%}" for data in test_sets))
 
 # %% [markdown]
-# The gap is the honest state of this course's shipped projector: trained for about two and
-# a half hours on a CPU, on synthetic voices only (lesson 3), it reads short, common
+# The gap is the honest state of this course's shipped projector: trained for about two
+# hours on a CPU, on synthetic voices only (lesson 3), it reads short, common
 # sentences and loses long or rare ones. Whisper's decoder, trained on 680,000 hours, reads
 # the same encoder frames almost perfectly on the real clips; its higher WER on synthetic
 # speech comes from the robotic voices and rare words of that set. Look at what each system
@@ -239,9 +239,9 @@ for data in test_sets:
 # A single WER says how often a system is wrong, not how. Three ways to look closer.
 #
 # **Which words?** `error_counts` tallies every substitution, deletion and insertion over a
-# test set. Whisper's few errors are near-misses on rare words. Ours drops words it cannot
-# read (small ones like "for" and "them", and rare ones like "disposed") and, on the long clip,
-# replaces a whole stretch ("and mister john dashwood" -> "amy j j jennett").
+# test set. Whisper's few errors are near-misses on rare words. Ours drops the rare words it
+# cannot read ("disposed", "dashwood", "leisure") and, on the long clip, replaces the named
+# subject with a generic one ("and mister john" -> "a young man").
 
 # %%
 def top(counter, n: int = 4) -> str:
@@ -267,11 +267,12 @@ plot_wer_by_clip(both_sets, by="words_per_second", ax=axes[1])
 plt.show()
 
 # %% [markdown]
-# Whisper's dots lie along the floor whatever the length or rate. Ours spread from 15% to
-# over 100% *at every length*: on 12 clips, no trend in length or speaking rate stands out
-# from the spread between clips. The three LibriVox clips longer than 5 s are all at 64%
-# or worse, but short clips can fail as badly (a clip of 1.7 s at 120%: the LLM wrote more
-# than was said). What decides a clip is less its length than whether its words are ones
+# Whisper's dots lie along the floor whatever the length or rate. Ours spread from 25% to
+# 89%: the three LibriVox clips longer than 5 s are all at 68% or worse (the projector was
+# trained mostly on clips of about 2.6 s), but short clips can fail as badly — two under 3 s are
+# at 80%, one of them "The door was opened." for "The board opposed his motion.", a
+# sentence built from half-heard sounds. On 12 clips no trend in speaking rate stands out
+# from the spread between clips. What decides a clip is less its length than whether its words are ones
 # the projector has learned to point at (lesson 2) — a question for the error analysis
 # above, and for more data.
 #
@@ -293,11 +294,10 @@ plt.show()
 
 # %% [markdown]
 # Whisper's curve is the classic shape: hardly hurt by moderate noise, then rising steeply
-# once the noise is as loud as the speech. Ours starts much higher, is not hurt by 10 dB of
-# noise (its training clips all had 10–40 dB of noise mixed in) and rises by ten points at
-# 0 dB, where Whisper's rises by forty. That is not "more robust than Whisper": a system
-# that misses most words has fewer left to lose. Always read a noise curve next to its
-# clean starting point.
+# once the noise is as loud as the speech. Ours starts much higher and is hurt sooner: 14
+# points at 10 dB (a café; Whisper loses 3), 21 at 0 dB, where Whisper's rises by 39. The
+# smaller rise at 0 dB is not "more robust than Whisper": a system that misses most words
+# has fewer left to lose. Always read a noise curve next to its clean starting point.
 #
 # ## 5. Greedy against beam search
 #
@@ -411,10 +411,10 @@ for c in debug_clips:
           f"{generation.text[:80]!r}")
 
 # %% [markdown]
-# *Symptom:* transcripts too short or unrelated: "A: A" for the long clip and "He didn't
-# like a man." for "he was not an ill disposed young man" — the second still reads like a
-# plausible transcript, so reading a few outputs will not always catch it. *Check:* the
-# shapes.
+# *Symptom:* transcripts that lose words or invent them: "A young man had to confess to his
+# father." for the long clip (half of it is the healthy transcript, the rest made up) and
+# "He was not an man." for the short one. Both still read like plausible transcripts, so
+# reading a few outputs will not always catch it. *Check:* the shapes.
 # Audio tokens per second must be `50 / k` = 10: `model.trace(audio).shapes()` (lesson 2)
 # prints every stage, and a one-line assert in your pipeline catches it for good.
 #
@@ -432,16 +432,17 @@ for c in debug_clips:
     print(f"  {c.text[:40]:40} -> {generation.text[:110]!r}")
 
 # %% [markdown]
-# *Symptom:* the LLM answers the prompt ("The capital of France is Paris.") instead of
-# transcribing — here on the long clip; the short one is still transcribed, so a mismatch
-# can hide in a spot check. *Check:* print the prompt tokens the model really saw
+# *Symptom:* the LLM drifts toward the prompt instead of transcribing — here on the long
+# clip, a chain of nationalities ("American-born British-born-French…") pulled by
+# "France"; the short one is still transcribed (almost: "He was not an idiot."), so a
+# mismatch can hide in a spot check. *Check:* print the prompt tokens the model really saw
 # (`trace.prompt_tokens`) and compare them with `model.config.prompt`.
 #
 # | bug | what you see | the check |
 # | --- | --- | --- |
 # | untrained projector | assistant chatter or loops, for any audio | `model.is_trained`, `model.projector_source` |
 # | wrong downsample rate | load error, or silently worse text | audio tokens per second = 50 / k (`trace.shapes()`) |
-# | mismatched prompt | the LLM answers the prompt | `trace.prompt_tokens` against `model.config.prompt` |
+# | mismatched prompt | the LLM drifts toward the prompt | `trace.prompt_tokens` against `model.config.prompt` |
 #
 # ## 7. The same evaluation from the command line
 #
@@ -489,8 +490,8 @@ for system in systems:
     cer = jiwer.cer([normalize(c.reference) for c in clips], [normalize(c.hypothesis) for c in clips])
     print(f"{system:22} CER {cer:6.1%}   WER {results[system, 'synthetic'].wer:6.1%}")
 # Whisper's errors are near misses ("incidental" -> "sedental"): one word error, but only a few
-# wrong characters. Ours has a few near misses too, but mostly writes other words or drops
-# them ("The boss's motion." for "The board opposed his motion."), so its CER stays much
+# wrong characters, so its CER is half its WER. Ours mostly writes other words or drops
+# them ("The door was opened." for "The board opposed his motion."), so its CER stays much
 # closer to its WER.
 
 # %% [markdown]

@@ -120,6 +120,35 @@ def test_train_starts_from_the_models_projector_or_from_scratch(from_scratch, tm
     assert same == from_scratch  # the shipped projector by default; random weights with --from-scratch
 
 
+def test_train_on_several_folders_trains_on_all_their_clips(tmp_path, monkeypatch):
+    import tiny_audio.cli as cli
+    from tiny_audio.data.features import JoinedFeatures
+
+    class FakeCache:  # what for_model returns, without encoding anything
+        model_id, encoder_dim, encoder_padding_seconds = "openai/whisper-base", 512, 5.0
+
+        def __init__(self, folder, items):
+            self.folder, self.items = folder, [{"text": text} for _, text in items]
+
+        def __len__(self):
+            return len(self.items)
+
+    seen = {}
+
+    def fake_train(model, features, config, out_dir, eval_features=None):
+        seen["features"], seen["eval"] = features, eval_features
+        return [{"loss": 0.0}]
+
+    monkeypatch.setattr(cli, "train", fake_train)
+    monkeypatch.setattr(cli.FeatureCache, "for_model", lambda model, folder, items: FakeCache(folder, items))
+    train_dir = REPO / "tiny_audio" / "data" / "synthetic" / "train"
+    n_clips = len((train_dir / "manifest.jsonl").read_text().splitlines())
+    test_dir = REPO / "tiny_audio" / "data" / "synthetic" / "test"
+    assert main(["train", str(train_dir), str(train_dir), "--eval-data", str(test_dir), "--out", str(tmp_path / "run")]) == 0
+    assert isinstance(seen["features"], JoinedFeatures) and len(seen["features"]) == 2 * n_clips
+    assert seen["eval"].folder == test_dir  # the held-out folder is not trained on
+
+
 def test_train_on_a_folder_that_is_not_a_dataset_is_one_line(tmp_path, capsys):
     assert main(["train", str(tmp_path), "--out", str(tmp_path / "run")]) == 2
     err = capsys.readouterr().err.strip()

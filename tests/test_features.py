@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from tiny_audio.data.features import FeatureCache
+from tiny_audio.data.features import FeatureCache, JoinedFeatures
 
 
 @pytest.fixture
@@ -71,3 +71,27 @@ def test_the_cache_folder_is_named_after_the_encoder_and_its_padding(built, tmp_
     cache = FeatureCache.for_model(model, tmp_path, items)
     assert cache.folder == tmp_path / "features-openai--whisper-base-pad5s"
     assert FeatureCache.for_model(model, tmp_path, []).folder == cache.folder  # found again, not rebuilt
+
+
+def test_joined_caches_read_as_one_dataset_in_order(built, tiny_features, tmp_path):
+    model, first = built
+    second = tiny_features(model, tmp_path / "second")
+    joined = JoinedFeatures([first, second])
+    assert len(joined) == len(first) + len(second) and joined.encoder_dim == first.encoder_dim
+    assert [item["text"] for item in joined.items] == [item["text"] for item in first.items + second.items]
+    for i in (0, len(first) - 1, len(first), len(joined) - 1, -1):
+        cache, j = (first, i) if 0 <= i < len(first) else (second, i % len(joined) - len(first))
+        frames, text = joined[i]
+        assert text == cache[j][1] and torch.equal(frames, cache[j][0])
+    with pytest.raises(IndexError):
+        joined[len(joined)]
+
+
+def test_caches_encoded_differently_are_not_joined(built, tiny_features, tmp_path):
+    model, first = built
+    model.config.encoder_padding_seconds = 1.0
+    padded = tiny_features(model, tmp_path / "padded")
+    with pytest.raises(ValueError, match="encode every dataset with the same model"):
+        JoinedFeatures([first, padded])
+    with pytest.raises(ValueError, match="no feature caches"):
+        JoinedFeatures([])

@@ -43,7 +43,7 @@ register_auto_classes()
 # scoring and training tools pull in matplotlib, ipywidgets, jiwer and the data tools.
 # (Publishing has its own namespace: ``tiny_audio.publish``.)
 _LAZY_EXPORTS = {
-    "data.features": ("FeatureCache",),
+    "data.features": ("FeatureCache", "JoinedFeatures"),
     "data.synth": ("read_manifest",),
     "explore": ("NearestTokens", "nearest_tokens", "print_config", "print_model"),
     "training": ("IGNORE_INDEX", "TrainConfig", "ctc_head_for", "lr_factor", "make_batch", "train"),

@@ -25,7 +25,7 @@ from accelerate import PartialState
 from . import presets
 from .config import ASRConfig
 from .data.clips import load_clips
-from .data.features import FeatureCache
+from .data.features import FeatureCache, JoinedFeatures
 from .evaluation import evaluate, librivox_items, manifest_items, synthetic_items
 from .model import ASRModel
 from .sampling import SAMPLE_RATE, load_audio
@@ -118,7 +118,7 @@ def _train(args: argparse.Namespace) -> None:
                          augment=not args.no_augment, join_probability=args.join,
                          warmup_steps=args.warmup_steps, checkpoint_every=args.checkpoint_every,
                          eval_every=args.eval_every, seed=args.seed, mixed_precision=args.precision)
-    folders = [Path(args.data)] + ([Path(args.eval_data)] if args.eval_data else [])
+    folders = [Path(folder) for folder in args.data] + ([Path(args.eval_data)] if args.eval_data else [])
     records = [read_manifest(folder) for folder in folders]  # a bad folder fails here, before the model loads
     process = PartialState()  # under `accelerate launch`, each process trains on its own device
     model = ASRModel.from_pretrained(args.model, device=args.device or process.device)
@@ -127,7 +127,9 @@ def _train(args: argparse.Namespace) -> None:
     with process.main_process_first():  # the first process encodes the clips; the others then read them
         caches = [FeatureCache.for_model(model, folder, [(folder / r["path"], r["text"]) for r in recs])
                   for folder, recs in zip(folders, records)]
-    history = train(model, caches[0], config, args.out, eval_features=caches[1] if args.eval_data else None)
+    training_caches = caches[: len(args.data)]
+    features = training_caches[0] if len(training_caches) == 1 else JoinedFeatures(training_caches)
+    history = train(model, features, config, args.out, eval_features=caches[-1] if args.eval_data else None)
     if process.is_main_process:
         print(f"trained {len(history)} steps, final loss {history[-1]['loss']:.3f}; load it with --model {args.out}")
 
@@ -215,7 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_prepare_data)
 
     p = sub.add_parser("train", help="train the projector on a prepared dataset (resumes from OUT if stopped)")
-    p.add_argument("data", help="a folder made by `tiny-audio prepare-data` (manifest.jsonl + audio/)")
+    p.add_argument("data", nargs="+",
+                   help="one or more folders made by `tiny-audio prepare-data` (manifest.jsonl + audio/), trained on as one")
     p.add_argument("--out", required=True, help="run folder: checkpoints, history.json, the trained model")
     p.add_argument("--model", default="embedded",
                    help="preset or saved folder to start from, with its trained projector (default: embedded)")

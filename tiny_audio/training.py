@@ -39,7 +39,7 @@ from accelerate import Accelerator
 from tqdm.auto import tqdm
 
 from .ctc import IGNORE_INDEX, CTCHead, ctc_token_ids
-from .data.features import FeatureCache
+from .data.features import Features
 from .decoder import build_prompt
 from .model import PROJECTOR_FILE, ASRModel, ASROutput
 from .projector import output_length
@@ -212,7 +212,7 @@ def augment_frames(frames: torch.Tensor, downsample_rate: int, generator: torch.
     return frames * keep / (1 - FEATURE_DROPOUT)
 
 
-def join_clips(examples: list[tuple[torch.Tensor, str]], features: FeatureCache, probability: float,
+def join_clips(examples: list[tuple[torch.Tensor, str]], features: Features, probability: float,
                generator: torch.Generator) -> list[tuple[torch.Tensor, str]]:
     """Longer examples from short clips: with ``probability``, every example of the batch gets
     1 to ``JOIN_MAX_EXTRA`` random clips of ``features`` appended — frames one after the other
@@ -282,7 +282,7 @@ def _load_checkpoint(path: Path) -> dict:
         ) from None
 
 
-def ctc_head_for(model: ASRModel, features: FeatureCache) -> CTCHead:
+def ctc_head_for(model: ASRModel, features: Features) -> CTCHead:
     """The CTC head over the tokens of ``features``' transcripts, on the LLM's device."""
     embeddings = model.text_decoder.get_input_embeddings().weight
     return CTCHead.for_transcripts(embeddings, model.tokenizer, (item["text"] for item in features.items))
@@ -294,7 +294,7 @@ def compute_loss(model: ASRModel, ctc_head: CTCHead, batch: Batch, stage: str, c
 
 
 @torch.no_grad()
-def held_out_loss(model: ASRModel, ctc_head: CTCHead, features: FeatureCache, stage: str, config: TrainConfig,
+def held_out_loss(model: ASRModel, ctc_head: CTCHead, features: Features, stage: str, config: TrainConfig,
                   device: torch.device, use_bf16: bool) -> float:
     """The stage's loss on the first ``EVAL_EXAMPLES`` clips of ``features`` (never trained on)."""
     n = min(EVAL_EXAMPLES, len(features))
@@ -309,11 +309,11 @@ def held_out_loss(model: ASRModel, ctc_head: CTCHead, features: FeatureCache, st
 
 def train(
     model: ASRModel,
-    features: FeatureCache,
+    features: Features,
     config: TrainConfig,
     out_dir: str | Path,
     *,
-    eval_features: FeatureCache | None = None,
+    eval_features: Features | None = None,
     callback: Callable[[TrainState, ASRModel, CTCHead], None] | None = None,
     progress: bool = True,
 ) -> list[dict]:

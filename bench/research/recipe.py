@@ -13,7 +13,7 @@ from pathlib import Path
 import torch, transformers
 transformers.logging.set_verbosity_error()
 from tiny_audio import ASRModel, word_error_rate
-from tiny_audio.data.features import FeatureCache
+from tiny_audio.data.features import FeatureCache, JoinedFeatures
 from tiny_audio.training import TrainConfig, train
 from tiny_audio.projector import output_length
 
@@ -40,25 +40,12 @@ def cache_of(folder):  # both cache names that exist here
     raise SystemExit(f"no pad-5 s feature cache in {folder}")
 
 
-class Joined:
-    """Several feature caches read as one (what train() needs: items, encoder_dim, len, [i])."""
-    def __init__(self, caches):
-        self.caches = caches
-        self.items = [item for c in caches for item in c.items]
-        self.encoder_dim, self.model_id = caches[0].encoder_dim, caches[0].model_id
-        self.starts = [sum(len(c) for c in caches[:i]) for i in range(len(caches))]
-    def __len__(self): return len(self.items)
-    def __getitem__(self, i):
-        k = max(j for j, s in enumerate(self.starts) if s <= i)
-        return self.caches[k][i - self.starts[k]]
-
-
 model = ASRModel.from_pretrained("embedded", device="cpu")
 if a.k:
     model.config.audio_downsample_rate = a.k
 if not a.shipped:
     model.audio_projector = model.new_projector()
-features = Joined([cache_of(f) for f in folders])
+features = JoinedFeatures([cache_of(f) for f in folders])
 held_out = {"val": (FeatureCache("/work/data/val/features-pad5s"), range(60)),
             "librivox": (FeatureCache("/work/data/librivox-features-pad5s"), range(5))}
 t0 = time.time()

@@ -118,3 +118,44 @@ class FeatureCache:
             out.flush()
             (tmp / INDEX_FILE).write_text(json.dumps(index))
         return cls(folder)
+
+
+class JoinedFeatures:
+    """Several feature caches read as one dataset, in order: ``joined[i]`` is
+    ``(frames (n_frames, encoder_dim) float32, text)``, like one ``FeatureCache``.
+
+    For training on several ``prepare-data`` folders at once. The caches must hold frames
+    from the same encoder, encoded with the same padding.
+    """
+
+    def __init__(self, caches: Sequence[FeatureCache]) -> None:
+        if not caches:
+            raise ValueError("no feature caches to join; pass at least one")
+        first = caches[0]
+        for cache in caches[1:]:
+            if (cache.model_id, cache.encoder_dim, cache.encoder_padding_seconds) != (
+                first.model_id, first.encoder_dim, first.encoder_padding_seconds
+            ):
+                raise ValueError(
+                    f"{cache.folder} holds frames from {cache.model_id} (padding {cache.encoder_padding_seconds} s) "
+                    f"but {first.folder} from {first.model_id} (padding {first.encoder_padding_seconds} s); "
+                    "encode every dataset with the same model"
+                )
+        self.caches = list(caches)
+        self.model_id, self.encoder_dim = first.model_id, first.encoder_dim
+        self.encoder_padding_seconds = first.encoder_padding_seconds
+        self.items: list[dict] = [item for cache in self.caches for item in cache.items]
+        self._starts = np.cumsum([0] + [len(cache) for cache in self.caches[:-1]])  # index of each cache's first clip
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, str]:
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"clip {i} of {len(self)}")
+        i %= len(self)
+        k = int(np.searchsorted(self._starts, i, side="right")) - 1
+        return self.caches[k][i - int(self._starts[k])]
+
+
+Features = FeatureCache | JoinedFeatures  # what training reads: one cache or several joined
