@@ -360,14 +360,15 @@ for name, hypothesis in (("random projector", before), ("one minute", after_minu
 # one). The whole recipe, data included, takes about an hour on a 2-core CPU — data 10,
 # cache 13.5, CTC 8.5, the LLM stage 29 minutes (BENCHMARKS.md) — and, from random weights,
 # that is not yet enough: the LLM writes the right kind of sentence with some of the words
-# (70% WER on short held-out clips, 78% on the LibriVox clips; its held-out loss was still
-# falling). On a GPU the same command trains in
+# (70% WER on short held-out clips, 78% on the LibriVox clips, measured before the LLM
+# stage's default rate went from 1e-3 to 2e-3; its held-out loss was still falling). On a
+# GPU the same command trains in
 # bf16 automatically (`--device cuda` is the default when one is visible).
 #
 # The shipped projector is this recipe scaled up (its record lists every command; the
 # README gives them as `tiny-audio train` commands): three prepare-data folders, 18,000
 # clips, trained on as one (`tiny-audio train A B C ...`); 2400 CTC steps, then the LLM
-# stage at the default learning rate, 800 steps and then continued in a 2400-step
+# stage at lr 1e-3, 800 steps and then continued in a 2400-step
 # schedule — about two hours on a 2-core CPU.
 # Its loss curve, every stage, straight from its record:
 
