@@ -418,11 +418,13 @@ print(f"{sum(a == b for a, b in zip(together, one_by_one))} of {len(audio)} tran
 # undecided between two tokens could a last digit tip the choice.
 
 # %% [markdown]
-# The measured figures (2-core CPU, `BENCHMARKS.md`): with the clip + 5 s, bf16 and batches
-# of 8, the whole transcription is about 4x faster than with the whole window one clip at a
-# time, and about twice as fast as Whisper base run by faster-whisper in int8 — but speed
-# means little without accuracy: on lesson 4's synthetic clips faster-whisper wrote 17.6%
-# WER, ours 78.4%. The tool that did not pay:
+# The measured figures (2-core CPU, `BENCHMARKS.md`, `bench/transcription_cpu.py`): with
+# the clip + 5 s, bf16 and batches of 8, ours transcribes about 11 seconds of audio per
+# second, three times its fp32 one-clip-at-a-time speed and about two and a half times
+# Whisper base run by faster-whisper in int8 (4.3 s per s) — but speed means little without
+# accuracy. On the same 5 LibriVox and 20 synthetic clips faster-whisper wrote 1.4% and
+# 20.6% WER, ours 70.4% and 55.5%: a fast recognizer that misses most words is not yet a
+# trade anyone would make. The tool that did not pay:
 # `torch.compile`, which compiled for a minute to gain nothing measurable here.
 #
 # On the command line: `tiny-audio transcribe *.wav --dtype bfloat16` (the embedded preset already
