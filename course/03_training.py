@@ -331,7 +331,7 @@ for name, hypothesis in (("random projector", before), ("one minute", after_minu
 #
 # The random projector and the one-minute projector leave the LLM writing the same prompt
 # echo; a minute of CTC moves the readout, not yet the LLM. The shipped projector writes
-# "He was not an innocent man." — the frame of the sentence and four of its eight words;
+# "He was not an innocent man." — the frame of the sentence and five of its eight words;
 # for "ill disposed young" it wrote a word that fits the sentence. Its record shows where
 # it stands overall: 69% WER on the five LibriVox clips and 57% on the 60 held-out
 # synthetic clips (Whisper's own decoder: 1.4% and 15.7%). **It listens, but it is not yet
