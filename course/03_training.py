@@ -357,11 +357,11 @@ for name, hypothesis in (("random projector", before), ("one minute", after_minu
 # stop it at any time, run the same command again and it resumes from the last
 # checkpoint, across stages. `--from-scratch` starts from a random projector; without it,
 # training continues from the model's own trained projector (the embedded preset's shipped
-# one). The whole recipe, data included, takes about an hour on a 2-core CPU — data 10,
-# cache 13.5, CTC 8.5, the LLM stage 29 minutes (BENCHMARKS.md) — and, from random weights,
+# one). The whole recipe, data included, takes about an hour on a 2-core CPU — data 9,
+# cache 11.5, CTC 6, the LLM stage 35 minutes (BENCHMARKS.md) — and, from random weights,
 # that is not yet enough: the LLM writes the right kind of sentence with some of the words
-# (70% WER on short held-out clips, 78% on the LibriVox clips, measured before the LLM
-# stage's default rate went from 1e-3 to 2e-3; its held-out loss was still falling). On a
+# (70% WER on short held-out clips, 76% on the LibriVox clips; its held-out loss was still
+# falling). On a
 # GPU the same command trains in
 # bf16 automatically (`--device cuda` is the default when one is visible).
 #
