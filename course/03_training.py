@@ -349,27 +349,27 @@ for name, hypothesis in (("random projector", before), ("one minute", after_minu
 # ```bash
 # tiny-audio prepare-data data/train6k --n 6000 --split train --seed 7    # ~10 min on a 2-core CPU
 # tiny-audio prepare-data data/val --n 150 --split test --seed 99         # held-out sentences, for the held-out loss
-# tiny-audio train data/train6k --eval-data data/val --out runs/two-stage --from-scratch  # 1000 CTC + 800 LLM steps
+# tiny-audio train data/train6k --eval-data data/val --out runs/two-stage --from-scratch  # 1000 CTC + 1600 LLM steps
 # tiny-audio eval --model runs/two-stage                                  # WER on the real LibriVox clips
 # ```
 #
-# The first run encodes and caches the clips (about 15 minutes for 6000 on a 2-core CPU);
+# The first run encodes and caches the clips (about 12 minutes for 6000 on a 2-core CPU);
 # stop it at any time, run the same command again and it resumes from the last
 # checkpoint, across stages. `--from-scratch` starts from a random projector; without it,
 # training continues from the model's own trained projector (the embedded preset's shipped
 # one). The whole recipe, data included, takes about an hour on a 2-core CPU — data 9,
-# cache 11.5, CTC 6, the LLM stage 35 minutes (BENCHMARKS.md) — and, from random weights,
-# that is not yet enough: the LLM writes the right kind of sentence with some of the words
-# (70% WER on short held-out clips, 76% on the LibriVox clips; its held-out loss was still
-# falling). On a
+# cache 11.5, CTC 6, the LLM stage 38 minutes (BENCHMARKS.md) — and from random weights it
+# reads real speech a little better than the shipped projector (63% WER on the LibriVox
+# clips, against 69%; 63% on short held-out clips), though still far from a finished
+# recognizer: the LLM writes the right kind of sentence with some of the words. On a
 # GPU the same command trains in
 # bf16 automatically (`--device cuda` is the default when one is visible).
 #
 # The shipped projector is this recipe scaled up (its record lists every command; the
 # README gives them as `tiny-audio train` commands): three prepare-data folders, 18,000
 # clips, trained on as one (`tiny-audio train A B C ...`); 2400 CTC steps, then the LLM
-# stage at lr 1e-3, 800 steps and then continued in a 2400-step
-# schedule — about two hours on a 2-core CPU.
+# stage in batches of 8 at lr 1e-3, 800 steps and then continued
+# in a 2400-step schedule — about two hours on a 2-core CPU.
 # Its loss curve, every stage, straight from its record:
 
 # %%

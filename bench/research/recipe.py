@@ -3,7 +3,7 @@ or several prepared datasets, measured as it goes on our own held-out clips (/wo
 LibriVox every EVAL steps: in the CTC stage the greedy CTC readout's WER (60 clips), in the LLM
 stage the LLM's transcript (40 clips). Usage:
   python recipe.py OUT CTC_STEPS LLM_STEPS DATA[,DATA...] [--start RUN] [--lr LR] [--eval N] [--join P] [--k K]
-                   [--ctc-weight W] [--shipped]
+                   [--ctc-weight W] [--batch B] [--shipped]
 e.g. python recipe.py runs_ctc18k 3000 0 /work/data/train6k,/work/data/train6kb,/work/e2e/data
 --start RUN continues from RUN/checkpoint.pt (copied into OUT when OUT has none); --shipped starts
 from the embedded preset's shipped projector instead of a random one (with CTC_STEPS 0: fine-tuning).
@@ -24,6 +24,7 @@ p.add_argument("--start"); p.add_argument("--lr", type=float, default=TrainConfi
 p.add_argument("--join", type=float, default=TrainConfig.join_probability, help="join_probability of the LLM stage")
 p.add_argument("--k", type=int, help="audio_downsample_rate of a new projector (default: the preset's)")
 p.add_argument("--ctc-weight", type=float, default=TrainConfig.ctc_weight, help="weight of the CTC loss in the LLM stage")
+p.add_argument("--batch", type=int, default=8, help="LLM-stage batch (8: every run here before batch 4 became the package's default)")
 p.add_argument("--shipped", action="store_true", help="start from the shipped projector, not a random one")
 a = p.parse_args()
 out, folders, EVAL = a.out, a.data.split(","), a.eval
@@ -79,6 +80,6 @@ def readout(state, model, head):
         f.write(json.dumps(row) + "\n")
 
 
-train(model, features, TrainConfig(ctc_steps=a.ctc_steps, steps=a.llm_steps, lr=a.lr, eval_every=100, join_probability=a.join,
+train(model, features, TrainConfig(ctc_steps=a.ctc_steps, steps=a.llm_steps, batch_size=a.batch, lr=a.lr, eval_every=100, join_probability=a.join,
                                    ctc_weight=a.ctc_weight, checkpoint_every=100), out,
       eval_features=FeatureCache("/work/e2e/val/features-openai--whisper-base-pad5s"), callback=readout, progress=False)
