@@ -34,13 +34,18 @@ HISTORY_POINTS = 200  # at most this many points of the loss curve go into the r
 
 def loss_curve(history: list[dict]) -> list[dict]:
     """``history`` (one record per step, or per logged point) thinned to about
-    ``HISTORY_POINTS`` points: the mean loss of each run of consecutive records of one stage."""
+    ``HISTORY_POINTS`` points: the mean loss of each run of consecutive records of one stage,
+    with the held-out loss (``eval_loss``) where one of those records measured it."""
     per_point = max(1, len(history) // HISTORY_POINTS)
     curve = []
     for start in range(0, len(history), per_point):
         chunk = [h for h in history[start : start + per_point] if h["stage"] == history[start]["stage"]]
-        curve.append({"step": chunk[-1]["step"], "stage": chunk[0]["stage"],
-                      "loss": round(sum(h["loss"] for h in chunk) / len(chunk), 4)})
+        point = {"step": chunk[-1]["step"], "stage": chunk[0]["stage"],
+                 "loss": round(sum(h["loss"] for h in chunk) / len(chunk), 4)}
+        held_out = [h["eval_loss"] for h in chunk if "eval_loss" in h]
+        if held_out:
+            point["eval_loss"] = round(held_out[-1], 4)
+        curve.append(point)
     return curve
 
 

@@ -314,9 +314,9 @@ print(f"our pipeline:      {ours}")
 # %% [markdown]
 # A fluent English sentence with the clause structure of the original and some of its
 # words ("consider how much", "do for"), but the wrong subject and half the words lost.
-# The projector shipped with the package was trained for about two hours on a laptop CPU,
-# on 18,000 sentences spoken by synthetic voices — it has never heard a human reader. Its
-# word error rate on the five bundled clips is 69%: it gets the shape of a sentence and
+# The projector shipped with the package was trained for about 80 minutes on a laptop CPU,
+# on 6,000 sentences spoken by synthetic voices — it has never heard a human reader. Its
+# word error rate on the five bundled clips is 66%: it gets the shape of a sentence and
 # some of its words, and long clips like this one (7 s, three times as long as its
 # average training sentence) are where it is weakest. On a
 # short one it does better:
@@ -328,9 +328,9 @@ print(f"reference:         {short_clip.text}")
 print(f"our pipeline:      {short_ours}")
 
 # %% [markdown]
-# "He was not an innocent man" for "he was not an ill disposed young man": the frame of the
-# sentence is right, and where it did not catch a word ("ill disposed young") it wrote one
-# that fits the sentence rather than the sound. Lesson 3 shows how the projector was trained and why this is
+# "He was not an innocent young man" for "he was not an ill disposed young man": the frame
+# of the sentence is right, and where it did not catch the words ("ill disposed") it wrote
+# one that fits the sentence rather than the sound. Lesson 3 shows how the projector was trained and why this is
 # hard on a CPU; lesson 4 measures it properly.
 #
 # What does the projector contribute? Swap it for an untrained one — the same shape,
@@ -454,7 +454,7 @@ print("Whether that counts as an error depends on what the transcript is for.")
 #   different sound.
 # - With a random projector the LLM cannot read the audio and writes nonsense; the shipped
 #   projector, trained on a CPU on synthetic voices only, makes the same LLM write the shape
-#   of what was said and many of its words (69% WER on the five clips), best on short
+#   of what was said and many of its words (66% WER on the five clips), best on short
 #   clips. Closing the gap to Whisper is what the rest of the course is about.
 #
 # Next, in lesson 2, we open the pipeline and look at what happens to this clip at every

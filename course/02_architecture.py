@@ -453,18 +453,19 @@ plt.show()
 # its cosine is about 0.15, what any random direction in 576 dimensions gets. The language
 # model reads noise dressed as words.
 #
-# After training, read the green bars left to right: **"He He was … not not not … an An …
-# young young … man man"** — the speaker's words, in order, at the moments they were said,
-# at about twice the untrained cosine. The projector has learned to point at the language
-# model's own words. The grey bars are mostly *filler* slots: stretches of audio between
-# words, for which the projector has learned vectors the language model skips (lesson 3
-# shows how). Their nearest token means little — "Although", "_", "post" — and most sit
-# below the dashed line. No slot points at "ill" or "disposed": watch what the transcript
-# below makes of that gap.
+# After training, read the green bars left to right: **"He He was … not … an An … young
+# young … man"** — the speaker's words, in order, at the moments they were said, up to
+# twice the untrained cosine. The projector has learned to point at the language model's
+# own words. The grey bars are mostly *filler* slots: stretches of audio between words, for
+# which the projector has learned vectors the language model skips (lesson 3 shows how).
+# Their nearest token means little — "Jan", "oud", "child", or "�", a fragment of a
+# multi-byte character — and most sit below the dashed line. The last slots, after the
+# speaker stopped, point at `<|endoftext|>`, the token that ends a text. No slot points at
+# "ill" or "disposed": watch what the transcript below makes of that gap.
 #
 # Two caveats keep this honest. A cosine of 0.3 is far from 1: the LLM reads the whole
 # vector, not its nearest word, and the nearest token is only a summary of what it sees.
-# And the trained vectors are about a tenth longer than the LLM's own token embeddings
+# And the trained vectors are about a quarter longer than the LLM's own token embeddings
 # (the last RMSNorm's learned gain sets their length; an untrained projector starts at
 # the embeddings' length): close enough in size to be read like words, not so large that
 # they drown the prompt around them.
@@ -485,15 +486,15 @@ plt.show()
 
 # %% [markdown]
 # Compare it with the reference, "he was not an ill disposed young man". The LLM wrote one
-# sentence and ended its turn. "He was not an … man" is what was said, slot for slot; where
-# the slots held nothing it could read ("ill disposed young"), it wrote "innocent", a word
+# sentence and ended its turn. "He was not an … young man" is what was said, slot for slot;
+# where the slots held nothing it could read ("ill disposed"), it wrote "innocent", a word
 # that fits the sentence rather than the sound. The shipped projector was trained on a CPU,
 # on synthetic voices only (lesson 3), and this is typical of it: the sentence's frame and
 # its common words, not yet the rare ones.
 #
-# Look at the bars: the model was sure of "He", "not" and "an", and much less sure of
-# " innocent" and " man" — for " man" its runner-up was " young", the word the speaker said
-# just before. A language model's confidence tells you how well a token fits the text so
+# Look at the bars: the model was sure of "He", "not", "an" and "man", and much less sure of
+# " innocent" (runner-up: " angel") and " young". For " was" it hesitated between " was"
+# and " wasn" — the start of "wasn't", which is what "was not" sounds like said quickly. A language model's confidence tells you how well a token fits the text so
 # far *and* the audio; where the two pull apart, the bar is low.
 #
 # ### Exercise 2.5
@@ -627,9 +628,10 @@ for name, t in [("original", trace), ("8 kHz", telephone_trace)]:
 # %% [markdown]
 # No shape changes: `degrade` returns 16 kHz samples again, of the same length, so every
 # stage sees the same sizes. Only the numbers change — the encoder hears no sound above
-# 4 kHz — and with them what the slots point at: one slot fewer lands on a said word. The
-# transcript survives unchanged, because the training data included telephone-band audio
-# (lesson 3); a clip with less margin would lose words first.
+# 4 kHz — and with them what the slots point at: one slot fewer lands on a said word, and
+# the transcript loses " young", the word the LLM was least sure of in the original (under
+# 0.5 in the bar chart above). The rest survives, because the training data included
+# telephone-band audio (lesson 3); words the model was barely sure of go first.
 #
 # ## Further reading
 #
