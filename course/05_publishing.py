@@ -419,11 +419,11 @@ print(f"{sum(a == b for a, b in zip(together, one_by_one))} of {len(audio)} tran
 
 # %% [markdown]
 # The measured figures (2-core CPU, `BENCHMARKS.md`, `bench/transcription_cpu.py`): with
-# the clip + 5 s, bf16 and batches of 8, ours transcribes about 11 seconds of audio per
-# second, three times its fp32 one-clip-at-a-time speed and about two and a half times
-# Whisper base run by faster-whisper in int8 (4.3 s per s) — but speed means little without
+# the clip + 5 s, bf16 and batches of 8, ours transcribes about 12 seconds of audio per
+# second, more than twice its fp32 one-clip-at-a-time speed and about two and a half times
+# Whisper base run by faster-whisper in int8 (4.8 s per s) — but speed means little without
 # accuracy. On the same 5 LibriVox and 20 synthetic clips faster-whisper wrote 1.4% and
-# 20.6% WER, ours 70.4% and 55.5%: a fast recognizer that misses most words is not yet a
+# 20.0% WER, ours 66.2% and 58.1%: a fast recognizer that misses most words is not yet a
 # trade anyone would make. The tool that did not pay:
 # `torch.compile`, which compiled for a minute to gain nothing measurable here.
 #
