@@ -381,10 +381,10 @@ plt.show()
 # starts near 5 and is still falling at the end, on held-out sentences too (2.65 after
 # 3200 steps, 0.01 less per 100 steps): longer training would still help.
 #
-# Look at step 2520. The training loss drops by 0.4 at once; the held-out loss does not
-# move. Nothing clicked: 1500 steps of 4 clips is exactly the 6000 training clips, so from
-# there on every batch is one the projector has seen before, and a second look is easier
-# than the first. Only the green curve says what the projector learned about speech, which
+# Look at step 2500, the LLM stage's step 1500. The training loss drops by 0.4 at once; the
+# held-out loss does not move. Nothing clicked: 1500 steps of 4 clips is exactly the 6000
+# training clips, so from there on every batch is one the projector has seen before, and a
+# second look is easier than the first. Only the green curve says what the projector learned about speech, which
 # is why `tiny-audio train --eval-data` measures it. (Before the drop, the held-out loss
 # sits *below* the training loss: training clips are made harder on purpose — dropped
 # features, a shifted stacking phase, two or three clips joined — and held-out ones are not.) Making
