@@ -12,7 +12,7 @@ model = ASRModel.from_pretrained(run)
 ckpt = torch.load(f"{run}/checkpoint.pt", map_location="cpu", weights_only=True)
 emb = model.text_decoder.get_input_embeddings().weight
 head = CTCHead(emb, ckpt["ctc_head"]["vocab_ids"].tolist())
-head.load_state_dict(ckpt["ctc_head"], strict=False)
+head.load_state_dict(ckpt["ctc_head"])
 val = "/work/data/val"; recs = read_manifest(val)
 items = [(f"val{i}", sf.read(f"{val}/{r['path']}", dtype="float32")[0], r["text"]) for i, r in enumerate(recs[:40])]
 items += [(n, a, t) for n, a, t in librivox_items()]
