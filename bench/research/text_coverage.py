@@ -1,7 +1,7 @@
 """How much of the held-out speech's text the training transcripts cover: the share of LLM
 tokens (what the CTC head can point at) and of words in our held-out short clips, LibriVox and
 the synthetic test that occur in the training folders' transcripts. Usage:
-  python coverage.py DATA [DATA ...]    (the folders of one training run; also prints the whole train split)"""
+  python text_coverage.py DATA [DATA ...]    (the folders of one training run; also prints the whole train split)"""
 import re, sys
 from transformers import AutoTokenizer
 from tiny_audio import weights, read_manifest, librivox_items, synthetic_items
