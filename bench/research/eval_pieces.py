@@ -4,26 +4,13 @@ record, on LibriVox and the bundled synthetic test set. Usage:
   python eval_pieces.py MODEL SETS SEGMENTS    e.g. embedded vlong0,val40 none,3,4,5
 """
 import sys, time
-import numpy as np, soundfile as sf, transformers
+import transformers
 transformers.logging.set_verbosity_error(); transformers.logging.disable_progress_bar()
-from tiny_audio import ASRModel, word_error_rate, librivox_items, synthetic_items, read_manifest
+from tiny_audio import ASRModel, word_error_rate
+from eval_pieces_sets import sets
 
 name, set_names, segments = sys.argv[1], sys.argv[2].split(","), sys.argv[3].split(",")
 model = ASRModel.from_pretrained(name)
-val = "/work/data/val"; recs = read_manifest(val)
-def audio(r): return sf.read(f"{val}/{r['path']}", dtype="float32")[0]
-def joined(gap):
-    items = []
-    for g in range(20):
-        rs = recs[60 + 3 * g: 63 + 3 * g]
-        parts = []
-        for r in rs: parts += [audio(r), np.zeros(int(gap * 16000), np.float32)]
-        items.append((np.concatenate(parts[:-1] if gap else parts), " ".join(r["text"] for r in rs)))
-    return items
-sets = {"val40": lambda: [(audio(r), r["text"]) for r in recs[:40]],
-        "vlong0": lambda: joined(0.0), "vlong03": lambda: joined(0.3),
-        "librivox": lambda: [(a, t) for _, a, t in librivox_items()],
-        "synth60": lambda: [(a, t) for _, a, t in synthetic_items("test")]}
 for set_name in set_names:
     items = sets[set_name]()
     for seg in segments:

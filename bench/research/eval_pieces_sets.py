@@ -1,0 +1,17 @@
+"""The sets eval_pieces.py and min_length.py score on."""
+import numpy as np, soundfile as sf
+from tiny_audio import librivox_items, synthetic_items, read_manifest
+val = "/work/data/val"; recs = read_manifest(val)
+def audio(r): return sf.read(f"{val}/{r['path']}", dtype="float32")[0]
+def joined(gap):
+    items = []
+    for g in range(20):
+        rs = recs[60 + 3 * g: 63 + 3 * g]
+        parts = []
+        for r in rs: parts += [audio(r), np.zeros(int(gap * 16000), np.float32)]
+        items.append((np.concatenate(parts[:-1] if gap else parts), " ".join(r["text"] for r in rs)))
+    return items
+sets = {"val40": lambda: [(audio(r), r["text"]) for r in recs[:40]],
+        "vlong0": lambda: joined(0.0), "vlong03": lambda: joined(0.3),
+        "librivox": lambda: [(a, t) for _, a, t in librivox_items()],
+        "synth60": lambda: [(a, t) for _, a, t in synthetic_items("test")]}
