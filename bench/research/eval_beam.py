@@ -3,20 +3,17 @@ time, no prompt cache), on our held-out sets and, for the record, LibriVox and t
 test. Usage:  python eval_beam.py MODEL SETS BEAMS    e.g. embedded val40,librivox 1,4
 """
 import math, sys, time
-import soundfile as sf, torch, transformers
+import torch, transformers
 from transformers import GenerationConfig
 transformers.logging.set_verbosity_error(); transformers.logging.disable_progress_bar()
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2]))
-from tiny_audio import ASRModel, word_error_rate, librivox_items, synthetic_items, read_manifest
+from tiny_audio import ASRModel, word_error_rate
 from tiny_audio.decoder import stop_token_ids, NO_REPEAT_NGRAM
 from tiny_audio.model import MIN_NEW_TOKENS, MAX_TOKENS_PER_SECOND
+from eval_pieces_sets import sets
 
 name, set_names, beams = sys.argv[1], sys.argv[2].split(","), [int(b) for b in sys.argv[3].split(",")]
 model = ASRModel.from_pretrained(name)
-val = "/work/data/val"; recs = read_manifest(val)
-sets = {"val40": lambda: [(sf.read(f"{val}/{r['path']}", dtype="float32")[0], r["text"]) for r in recs[:40]],
-        "librivox": lambda: [(a, t) for _, a, t in librivox_items()],
-        "synth60": lambda: [(a, t) for _, a, t in synthetic_items("test")]}
 
 
 @torch.no_grad()
