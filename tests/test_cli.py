@@ -220,7 +220,20 @@ def test_transcribe_in_batches_and_with_the_fast_settings(capsys, embedded_model
     assert len(capsys.readouterr().out.splitlines()) == 3
 
 
-@pytest.mark.parametrize("option", [["--batch-size", "0"], ["--encoder-padding", "-2"]])
+@pytest.mark.slow
+def test_transcribe_by_beam_search(capsys, embedded_model):
+    clips = [str(c) for c in sorted((REPO / "tiny_audio" / "data" / "librivox").glob("*.wav"))[:2]]
+    assert main(["transcribe", *clips, "--json", "--device", "cpu", "--beams", "2"]) == 0
+    texts = [json.loads(line)["text"] for line in capsys.readouterr().out.splitlines()]
+    greedy = embedded_model.config.beams
+    try:
+        embedded_model.config.beams = 2
+        assert texts == embedded_model.transcribe(clips)
+    finally:
+        embedded_model.config.beams = greedy
+
+
+@pytest.mark.parametrize("option", [["--batch-size", "0"], ["--encoder-padding", "-2"], ["--beams", "0"]])
 def test_bad_speed_options_are_one_line(tmp_path, capsys, option):
     clip = REPO / "tiny_audio" / "data" / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"
     assert main(["transcribe", str(clip), "--device", "cpu", *option]) == 2

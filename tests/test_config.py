@@ -110,6 +110,18 @@ def test_bad_max_segment_seconds_is_one_line(seconds):
         ASRConfig(max_segment_seconds=seconds)
 
 
+@pytest.mark.parametrize("beams", [0, -1, 1.5, "4", True])
+def test_bad_beams_is_one_line(beams):
+    with pytest.raises(ValueError, match=r"beams must be a positive integer \(1: greedy decoding\)"):
+        ASRConfig(beams=beams)
+
+
+def test_beams_is_saved_with_the_config(tmp_path):
+    assert ASRConfig().beams == 1  # greedy unless a model says otherwise
+    ASRConfig(beams=4).save_pretrained(tmp_path)
+    assert ASRConfig.from_pretrained(tmp_path).beams == 4
+
+
 def test_max_segment_seconds_is_saved_with_the_config(tmp_path):
     config = ASRConfig(max_segment_seconds=4.5)
     config.save_pretrained(tmp_path)

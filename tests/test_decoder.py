@@ -127,6 +127,23 @@ def test_the_shared_prefix_cache_changes_nothing_but_the_work(parts):
         generate(llm, tokenizer, [other], 5, prefix=prefix)
 
 
+def test_beam_search_in_a_batch_with_the_prefix_cache(parts):
+    """Beam search writes in a batch, over the shared prefix, what it writes for each prompt
+    alone; where it writes what greedy decoding writes, it reports the same probabilities
+    (they are read again for the winning beam, not taken from the search's steps)."""
+    llm, tokenizer = parts
+    prompts = _prompts(llm, tokenizer, QUESTIONS)
+    ids = torch.tensor(tokenizer(tokenizer.apply_chat_template([{"role": "user", "content": "x"}], tokenize=False),
+                                 add_special_tokens=False)["input_ids"][:5])
+    beams = generate(llm, tokenizer, prompts, 20, prefix=PromptPrefix.build(llm, ids), num_beams=3)
+    alone = [generate(llm, tokenizer, [p], 20, num_beams=3)[0] for p in prompts]
+    assert [g.text for g in beams] == [g.text for g in alone]
+    [greedy] = generate(llm, tokenizer, prompts[:1], 20)
+    assert beams[0].text == greedy.text and "Paris" in greedy.text
+    assert torch.allclose(beams[0].token_probs, greedy.token_probs, atol=1e-4)
+    assert all(len(g.tokens) == len(g.token_probs) == len(g.top_tokens) for g in beams)
+
+
 def test_generate_wants_one_limit_per_prompt(parts):
     llm, tokenizer = parts
     with pytest.raises(ValueError, match="one limit per prompt"):

@@ -1,11 +1,11 @@
 """The ``tiny-audio`` command: transcribe, explore, prepare data, train, evaluate, check the machine.
 
     tiny-audio transcribe FILE... [--bundled] [--json] [--model NAME_OR_FOLDER] [--batch-size B]
-                     [--dtype bfloat16] [--encoder-padding SECONDS]
+                     [--dtype bfloat16] [--encoder-padding SECONDS] [--beams N]
     tiny-audio explore [--preset NAME] [--weights]
     tiny-audio prepare-data OUT [--n N] [--split train|test] [--seed S]
     tiny-audio train DATA --out RUN [--steps N] [--batch-size B] ...
-    tiny-audio eval [--model M] [--data DIR] [--out results.json] [--batch-size B] [--dtype D] [--encoder-padding S]
+    tiny-audio eval [--model M] [--data DIR] [--out results.json] [--batch-size B] [--dtype D] [--encoder-padding S] [--beams N]
     tiny-audio doctor [--prepare]
     tiny-audio demo [--model M] [--device D] [--dtype D] [--port P]
 
@@ -56,17 +56,20 @@ def _quality_note(model: ASRModel) -> str | None:
 
 
 def _load_model(
-    model: str | None, device: str | None = None, dtype: str | None = None, encoder_padding: float | None = None
+    model: str | None, device: str | None = None, dtype: str | None = None, encoder_padding: float | None = None,
+    beams: int | None = None,
 ) -> tuple[str, ASRModel, str | None]:
     """The model a command runs (``--model``, else the preset for this machine), with its
     quality note, which is also printed to stderr: ``(name, model, note or None)``.
-    ``encoder_padding`` overrides the config's ``encoder_padding_seconds`` when given."""
+    ``encoder_padding`` and ``beams`` override the config's settings when given."""
     device = choose_device(device)
     name = model or presets.choose_preset(device)
     config = ASRConfig.from_pretrained(name)
     if encoder_padding is not None:
         config.encoder_padding_seconds = encoder_padding
-        config.validate()
+    if beams is not None:
+        config.beams = beams
+    config.validate()
     loaded = ASRModel.from_pretrained(name, config=config, device=device, dtype=dtype)
     if (note := _quality_note(loaded)) is not None:
         print(note, file=sys.stderr)
@@ -79,7 +82,7 @@ def _transcribe(args: argparse.Namespace) -> None:
         raise ValueError("no audio given; pass one or more files, or --bundled for the bundled clips")
     _check_batch_size(args.batch_size)
     audio = [load_audio(p) for p in paths]  # read everything first: a bad file fails before loading the model
-    name, model, _ = _load_model(args.model, args.device, args.dtype, args.encoder_padding)
+    name, model, _ = _load_model(args.model, args.device, args.dtype, args.encoder_padding, args.beams)
     texts = model.transcribe(audio, batch_size=args.batch_size, progress=len(audio) > args.batch_size)
     for path, samples, text in zip(paths, audio, texts):
         if args.json:
@@ -142,7 +145,7 @@ def _eval(args: argparse.Namespace) -> None:
         items = synthetic_items("test")
     else:
         items = manifest_items(args.data)
-    name, model, _ = _load_model(args.model, args.device, args.dtype, args.encoder_padding)
+    name, model, _ = _load_model(args.model, args.device, args.dtype, args.encoder_padding, args.beams)
     result = evaluate(partial(model.transcribe, batch_size=args.batch_size, progress=True), items, batched=True)
     for clip in result.clips:
         print(f"{clip.wer:6.1%}  {clip.name}: {clip.hypothesis!r}")
@@ -182,12 +185,15 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
 
 
 def _add_speed_options(p: argparse.ArgumentParser) -> None:
-    """The options that trade nothing or a little accuracy for speed (BENCHMARKS.md)."""
+    """The options that trade time against accuracy (BENCHMARKS.md)."""
     p.add_argument("--batch-size", type=int, default=8, help="30 s windows decoded together (default: 8)")
     p.add_argument("--encoder-padding", type=float, metavar="SECONDS",
                    help="encode each clip with only this much of the silence after it; default: the model's "
                         "setting (5 s for the embedded preset, on which its projector trained; Whisper's whole "
                         "30 s window for the seed preset)")
+    p.add_argument("--beams", type=int, metavar="N",
+                   help="the LLM writes by beam search over N candidates (slower, more accurate: 4 takes about "
+                        "twice the decoding time); default: the model's setting (1: greedy)")
 
 
 def build_parser() -> argparse.ArgumentParser:

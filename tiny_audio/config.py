@@ -49,6 +49,9 @@ class ASRConfig(PretrainedConfig):
             (``sampling.pause_segments``) and lets the LLM write each piece on its own: a
             projector trained on short clips reads short clips best. None (default): only
             30 s windows, Whisper's limit.
+        beams: how the LLM writes: 1 (default) greedily, the most likely token at each
+            step; more keeps that many candidate transcripts and returns the likeliest
+            whole one (about twice the decoding time at 4; README, "Where this stands").
     """
 
     model_type = "tiny_audio"
@@ -66,6 +69,7 @@ class ASRConfig(PretrainedConfig):
         prompt: str = DEFAULT_PROMPT,
         encoder_padding_seconds: float | None = None,
         max_segment_seconds: float | None = None,
+        beams: int = 1,
         **kwargs,
     ) -> None:
         self.audio_model_id = audio_model_id
@@ -78,6 +82,8 @@ class ASRConfig(PretrainedConfig):
         self.prompt = prompt
         self.encoder_padding_seconds = encoder_padding_seconds
         self.max_segment_seconds = max_segment_seconds
+        # not "num_beams": transformers keeps generation settings out of model configs
+        self.beams = beams
         self.validate()
         super().__init__(**kwargs)
 
@@ -97,6 +103,8 @@ class ASRConfig(PretrainedConfig):
                                     or not 2 * MIN_SEGMENT_SECONDS < segment <= N_SAMPLES / SAMPLE_RATE):
             raise ValueError(f"max_segment_seconds must be None (30 s windows) or seconds in "
                              f"({2 * MIN_SEGMENT_SECONDS:g}, {N_SAMPLES // SAMPLE_RATE}], got {segment!r}")
+        if isinstance(self.beams, bool) or not isinstance(self.beams, int) or self.beams < 1:
+            raise ValueError(f"beams must be a positive integer (1: greedy decoding), got {self.beams!r}")
         if self.prompt.count(AUDIO_TOKEN) != 1:
             raise ValueError(f"prompt must contain {AUDIO_TOKEN} exactly once, got {self.prompt!r}")
         if self.audio_config is not None and self.audio_config.d_model != self.encoder_dim:

@@ -4,7 +4,8 @@ The decoder never sees audio directly. We write an ordinary chat prompt containi
 ``<audio>`` placeholder, expand it to one placeholder token per projector output, embed
 the prompt, and overwrite the placeholder positions with the projector's vectors
 (the LLaVA recipe, with the counts checked). From there the LLM generates as it always
-does, one token at a time; we decode greedily so a lesson's output is the same every run.
+does, one token at a time; greedily by default (beam search on request), never sampling,
+so a lesson's output is the same every run.
 
 Two things make transcribing many clips cheaper without changing what is written:
 ``generate`` decodes a batch of prompts at once (each step then reads the LLM's weights
@@ -177,8 +178,9 @@ def generate(
     prompts: Sequence[torch.Tensor],
     max_new_tokens: int | Sequence[int],
     prefix: PromptPrefix | None = None,
+    num_beams: int = 1,
 ) -> list[Generation]:
-    """Greedy decoding of merged prompts, all at once, keeping each step's probabilities.
+    """Decoding of merged prompts, all at once, keeping each written token's probabilities.
 
     Prompts of different lengths are padded where the padding changes nothing: after the
     shared prefix (at the start when there is none), masked out, with positions counted
@@ -191,6 +193,8 @@ def generate(
         prompts: merged prompts, each ``(n_prompt, llm_dim)``; all begin with ``prefix``.
         max_new_tokens: upper bound on each transcript's length in tokens (one for all, or one each).
         prefix: the shared first tokens, already read by the LLM; None reads every token.
+        num_beams: 1 writes greedily; more keeps that many candidates per prompt (beam
+            search) and returns the likeliest whole transcript.
     """
     limits = [max_new_tokens] * len(prompts) if isinstance(max_new_tokens, int) else list(max_new_tokens)
     if len(prompts) == 0 or len(limits) != len(prompts):
@@ -210,11 +214,12 @@ def generate(
     # that would make the lessons' printouts change from run to run.
     config = GenerationConfig(
         do_sample=False,
+        num_beams=num_beams,
         max_new_tokens=max(limits),
         eos_token_id=list(stop_token_ids(tokenizer)),
         no_repeat_ngram_size=NO_REPEAT_NGRAM,
         pad_token_id=tokenizer.eos_token_id,
-        output_logits=True,  # raw logits, before any processor reshapes them
+        output_logits=num_beams == 1,  # raw logits, before any processor reshapes them
         return_dict_in_generate=True,
     )
     with warnings.catch_warnings():  # that the n-gram rule skips the prompt is what we want: say nothing
@@ -224,13 +229,28 @@ def generate(
             attention_mask=attention_mask,
             position_ids=(attention_mask.cumsum(-1) - 1).clamp(min=0),  # padding takes no position
             generation_config=config,
-            **{CACHE_ARG: None if prefix is None else prefix.cache_for(len(prompts))},
+            # every beam starts from the same prefix, so the cache is copied once per beam
+            **{CACHE_ARG: None if prefix is None else prefix.cache_for(len(prompts) * num_beams)},
         )
-    logits = torch.stack(out.logits, dim=1)  # (B, n_new, vocab); only the new tokens come back
+    if num_beams == 1:
+        logits = torch.stack(out.logits, dim=1)  # (B, n_new, vocab); only the new tokens come back
+    else:  # a step's logits belong to beams that may be dropped later: score the winners again
+        logits = _logits_of(llm, inputs_embeds, attention_mask, out.sequences)
     return [
         _generation(tokenizer, ids[:limit], row_logits[:limit])
         for ids, row_logits, limit in zip(out.sequences, logits, limits)
     ]
+
+
+def _logits_of(
+    llm: PreTrainedModel, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor, new_ids: torch.Tensor
+) -> torch.Tensor:
+    """The LLM's logits for each written token, read in one pass over the padded prompts
+    ``(B, L, D)`` (mask ``(B, L)``) followed by the written ids ``(B, n_new)``: ``(B, n_new, vocab)``."""
+    embeds = torch.cat([inputs_embeds, llm.get_input_embeddings()(new_ids).to(inputs_embeds.dtype)], dim=1)
+    mask = torch.cat([attention_mask, torch.ones_like(new_ids, dtype=attention_mask.dtype)], dim=1)
+    logits = llm(inputs_embeds=embeds, attention_mask=mask, position_ids=(mask.cumsum(-1) - 1).clamp(min=0)).logits
+    return logits[:, inputs_embeds.shape[1] - 1 : -1]  # the logits that chose each new token
 
 
 @functools.lru_cache(maxsize=4)

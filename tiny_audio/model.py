@@ -384,6 +384,7 @@ class ASRModel(PreTrainedModel):
             [merged for *_, merged in prompts],
             [MIN_NEW_TOKENS + math.ceil(MAX_TOKENS_PER_SECOND * s) for s in seconds],
             prefix=self._prompt_prefix(prompt),
+            num_beams=self.config.beams,
         )
         return [(input_ids, audio_mask, generation) for (input_ids, audio_mask, _), generation in zip(prompts, generations)]
 
