@@ -12,6 +12,7 @@ def joined(gap):
         items.append((np.concatenate(parts[:-1] if gap else parts), " ".join(r["text"] for r in rs)))
     return items
 sets = {"val40": lambda: [(audio(r), r["text"]) for r in recs[:40]],
+        "val50": lambda: [(audio(r), r["text"]) for r in recs[40:60] + recs[120:150]],  # the held-out clips no other set uses
         "vlong0": lambda: joined(0.0), "vlong03": lambda: joined(0.3),
         "librivox": lambda: [(a, t) for _, a, t in librivox_items()],
         "synth60": lambda: [(a, t) for _, a, t in synthetic_items("test")]}
