@@ -19,7 +19,7 @@ held_out = {"held-out short (40)": [(sf.read(f"{val}/{r['path']}", dtype="float3
             "LibriVox (5)": [(a, t) for _, a, t in librivox_items()]}
 for layer in map(int, layers):
     model = ASRModel.from_pretrained("embedded", fresh_projector=True)
-    encoder = model.audio_encoder.encoder if hasattr(model.audio_encoder, "encoder") else model.audio_encoder
+    encoder = model.audio_encoder.encoder  # a WhisperModel whose decoder was dropped
     encoder.layers = encoder.layers[:layer]
     run = Path(out_dir, f"layer{layer}")
     t0 = time.time()
