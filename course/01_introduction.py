@@ -298,8 +298,9 @@ print("A sample rate is part of the data: a model fed audio at the wrong rate he
 # Time to run the whole pipeline on the clip. `model.transcribe` computes the log-mel
 # spectrogram, runs the Whisper encoder, passes its vectors through the projector, places
 # the projector's output inside a prompt that asks the LLM to transcribe the speech, and
-# lets the LLM write. It always picks the most likely next token (greedy decoding), so
-# the output is the same every time.
+# lets the LLM write. It keeps the four likeliest partial transcripts as it writes (beam
+# search) and returns the likeliest whole one; nothing is left to chance, so the output is
+# the same every time.
 
 # %%
 n_frames = n_encoder_frames(len(clip.audio))
@@ -313,13 +314,13 @@ print(f"our pipeline:      {ours}")
 
 # %% [markdown]
 # A fluent English sentence with the clause structure of the original and some of its
-# words ("consider how much", "do for"), but the wrong subject and half the words lost.
-# The projector shipped with the package was trained for about 80 minutes on a laptop CPU,
-# on 6,000 sentences spoken by synthetic voices — it has never heard a human reader. Its
-# word error rate on the five bundled clips is 66%: it gets the shape of a sentence and
-# some of its words, and long clips like this one (7 s, three times as long as its
-# average training sentence) are where it is weakest. On a
-# short one it does better:
+# words ("had … to consider how much", "do for"), but a wrong subject ("an American doctor"
+# for "Mister John Dashwood") and half the words lost. The projector shipped with the
+# package was trained for about an hour and a half on a laptop CPU, on 24,000 sentences
+# spoken by synthetic voices — it has never heard a human reader. Its word error rate on
+# the five bundled clips is 52%: it gets the shape of a sentence and about half of its
+# words, and long clips like this one (7 s, nearly three times as long as its average
+# training sentence) are where it is weakest. On a short one it does better:
 
 # %%
 short_clip = load_clip("0880")
@@ -328,10 +329,10 @@ print(f"reference:         {short_clip.text}")
 print(f"our pipeline:      {short_ours}")
 
 # %% [markdown]
-# "He was not an innocent young man" for "he was not an ill disposed young man": the frame
-# of the sentence is right, and where it did not catch the words ("ill disposed") it wrote
-# one that fits the sentence rather than the sound. Lesson 3 shows how the projector was trained and why this is
-# hard on a CPU; lesson 4 measures it properly.
+# "He was not, an ill-spooked young man" for "he was not an ill disposed young man": seven
+# of the eight words, and for the one it did not catch ("disposed") a made-up word built
+# from the sounds it half heard. Lesson 3 shows how the projector was trained and why this
+# is hard on a CPU; lesson 4 measures it properly.
 #
 # What does the projector contribute? Swap it for an untrained one — the same shape,
 # random weights drawn from a fixed seed — and transcribe the long clip again.
@@ -352,8 +353,9 @@ print(f"untrained projector: {untrained}")
 # and those vectors were computed from what it heard — but the projector's weights are
 # random, so the vectors land in arbitrary places of the LLM's input space. They don't
 # resemble any word the LLM knows, and it has never been taught to read them. So the LLM
-# writes whatever its own habits suggest and stops at the end of the line (the recognizer
-# keeps only the first line of what the LLM writes: a transcript is one line).
+# writes whatever its own habits suggest: here, the chat assistant's introduction it was
+# trained to give (the recognizer keeps only the first line of what the LLM writes: a
+# transcript is one line).
 #
 # Training (lesson 3) changes only those projector weights, until the 71 vectors say to
 # the LLM what the speaker said. Everything else — encoder, LLM, prompt — was the same in
@@ -408,7 +410,8 @@ compare(clip.text, untrained, show_differences=False)
 # Whisper's only "mistake" is writing "Mr." where the transcript spells out "mister" —
 # the same word, written differently. Deciding what counts as an error is part of
 # evaluation, and we return to it in lesson 4. Our pipeline finds seven of the 22 words in
-# order; the untrained one finds none. Ours is a recognizer that has started to listen,
+# order; the untrained one finds three, small words ("to", "in", "to") that any English
+# text is likely to contain. Ours is a recognizer that has started to listen,
 # not yet one you would use: closing the gap to Whisper's decoder, which was trained on
 # 680,000 hours of speech, is what the rest of the course is about.
 
@@ -454,7 +457,7 @@ print("Whether that counts as an error depends on what the transcript is for.")
 #   different sound.
 # - With a random projector the LLM cannot read the audio and writes nonsense; the shipped
 #   projector, trained on a CPU on synthetic voices only, makes the same LLM write the shape
-#   of what was said and many of its words (66% WER on the five clips), best on short
+#   of what was said and about half of its words (52% WER on the five clips), best on short
 #   clips. Closing the gap to Whisper is what the rest of the course is about.
 #
 # Next, in lesson 2, we open the pipeline and look at what happens to this clip at every

@@ -458,10 +458,10 @@ plt.show()
 # twice the untrained cosine. The projector has learned to point at the language model's
 # own words. The grey bars are mostly *filler* slots: stretches of audio between words, for
 # which the projector has learned vectors the language model skips (lesson 3 shows how).
-# Their nearest token means little — "Jan", "oud", "child", or "�", a fragment of a
-# multi-byte character — and most sit below the dashed line. The last slots, after the
-# speaker stopped, point at `<|endoftext|>`, the token that ends a text. No slot points at
-# "ill" or "disposed": watch what the transcript below makes of that gap.
+# Their nearest token means little — "child", "post", "'s", or "�", a fragment of a
+# multi-byte character — and most sit below the dashed line. No slot points at "ill" or
+# "disposed" (the nearest are "ass", "sp" and "post"): watch what the transcript below makes
+# of that gap.
 #
 # Two caveats keep this honest. A cosine of 0.3 is far from 1: the LLM reads the whole
 # vector, not its nearest word, and the nearest token is only a summary of what it sees.
@@ -470,8 +470,10 @@ plt.show()
 # the embeddings' length): close enough in size to be read like words, not so large that
 # they drown the prompt around them.
 #
-# The language model then writes one token at a time, each time choosing the most likely
-# next token (greedy decoding, so the output is the same every run). `model.trace` runs the
+# The language model then writes one token at a time. The embedded preset keeps the four
+# likeliest partial transcripts as it goes (**beam search**, `config.beams = 4`) and returns
+# the likeliest whole one; nothing is sampled, so the output is the same every run.
+# `model.trace` runs the
 # whole pipeline and keeps every intermediate result, including how sure the model was of
 # each token it wrote:
 
@@ -486,16 +488,18 @@ plt.show()
 
 # %% [markdown]
 # Compare it with the reference, "he was not an ill disposed young man". The LLM wrote one
-# sentence and ended its turn. "He was not an … young man" is what was said, slot for slot;
-# where the slots held nothing it could read ("ill disposed"), it wrote "innocent", a word
-# that fits the sentence rather than the sound. The shipped projector was trained on a CPU,
-# on synthetic voices only (lesson 3), and this is typical of it: the sentence's frame and
-# its common words, not yet the rare ones.
+# sentence and ended its turn. "He was not, an ill-… young man" is what was said, slot for
+# slot; where the slots held nothing it could read ("disposed"), it built a word from the
+# sounds it half heard: "sp" and "ooked", "ill-spooked". The shipped projector was trained
+# on a CPU, on synthetic voices only (lesson 3), and this is typical of it: the sentence's
+# frame and its common words, not yet the rare ones.
 #
-# Look at the bars: the model was sure of "He", "not", "an" and "man", and much less sure of
-# " innocent" (runner-up: " angel") and " young". For " was" it hesitated between " was"
-# and " wasn" — the start of "wasn't", which is what "was not" sounds like said quickly. A language model's confidence tells you how well a token fits the text so
-# far *and* the audio; where the two pull apart, the bar is low.
+# Look at the bars: the model was sure of "He", "not", "an" and "young man", and much less
+# sure of " ill" (runner-up: " innocent", the word a reader would guess from the sentence
+# alone) and of " sp". For " was" it hesitated between " was" and " wasn" — the start of
+# "wasn't", which is what "was not" sounds like said quickly. A language model's confidence
+# tells you how well a token fits the text so far *and* the audio; where the two pull apart,
+# the bar is low.
 #
 # ### Exercise 2.5
 # Which positions of the prompt hold the audio? Print the first and last audio position and
@@ -629,9 +633,11 @@ for name, t in [("original", trace), ("8 kHz", telephone_trace)]:
 # No shape changes: `degrade` returns 16 kHz samples again, of the same length, so every
 # stage sees the same sizes. Only the numbers change — the encoder hears no sound above
 # 4 kHz — and with them what the slots point at: one slot fewer lands on a said word, and
-# the transcript loses " young", the word the LLM was least sure of in the original (under
-# 0.5 in the bar chart above). The rest survives, because the training data included
-# telephone-band audio (lesson 3); words the model was barely sure of go first.
+# the transcript loses the two places the LLM was least sure of in the original (under 0.5
+# in the bar chart above): " young" goes, and "ill-spooked" becomes "innocent", the
+# runner-up it had for " ill" — with less of the sound to go on, the word that fits the
+# sentence wins. The rest survives, because the training data included telephone-band
+# audio (lesson 3); words the model was barely sure of go first.
 #
 # ## Further reading
 #

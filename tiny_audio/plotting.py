@@ -874,7 +874,8 @@ def plot_wer_by_clip(evaluations: dict[str, Evaluation], by: str = "seconds", *,
         ax.scatter(x, wers, alpha=0.7, label=f"{name} ({evaluation.wer:.0%} overall)")
     ax.set_xlabel(labels[by])
     ax.set_ylabel("WER of the clip (%)")
-    ax.legend(fontsize="small")
+    # below the axes: inside, the legend hides the clips that fail worst (top right)
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=len(evaluations), frameon=False)
     ax.set_title(f"per-clip WER against {labels[by].split(' (')[0]}")
     return ax
 
