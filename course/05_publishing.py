@@ -430,11 +430,12 @@ print(f"{sum(a == b for a, b in zip(together, one_by_one))} of {len(audio)} tran
 # | Whisper base by faster-whisper, int8 | 5.6 | 1.4% | 20.0% |
 #
 # Speed means little without accuracy, so read the columns together. Greedy, ours is
-# nearly three times as fast as faster-whisper; with the 4 beams that get it from 72% to 52%
-# on the real clips, it is a little slower (on these 20 synthetic clips greedy happens to
-# do better; on the 60 of lesson 4 and on larger held-out sets the beams win); and
-# faster-whisper misses almost nothing on the real clips. A recognizer that misses half the words is not yet a trade anyone would
-# make, however fast. The tool that did not pay:
+# nearly three times as fast as faster-whisper; with the 4 beams that take it from 72% to
+# 52% on the real clips, it is a little slower. (On these 20 synthetic clips greedy happens
+# to do better; on all 60 bundled ones the beams win, 52.7% against 53.1%, and on our own
+# held-out sets too.) And faster-whisper misses almost nothing on the real clips: a
+# recognizer that misses half the words is not yet a trade anyone would make, however
+# fast. The tool that did not pay:
 # `torch.compile`, which compiled for a minute to gain nothing measurable here.
 #
 # On the command line: `tiny-audio transcribe *.wav --dtype bfloat16` (the embedded preset already
