@@ -36,6 +36,7 @@
 import difflib
 import math
 import re
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
@@ -162,7 +163,7 @@ total = sum(parts.values())
 for name, count in parts.items():
     print(f"{name:58} {count:>13,}  {100 * count / total:5.1f}%")
 print(f"trained parameters: {n_params(model.audio_projector):,} of {total:,}")
-print(f"projector weights: {model.projector_source or 'random (untrained)'}")
+print(f"projector weights: {Path(model.projector_source).name if model.projector_source else 'random (untrained)'}")
 
 # %% [markdown]
 # About one parameter in a hundred belongs to the projector; everything else is borrowed.
@@ -295,44 +296,54 @@ print("A sample rate is part of the data: a model fed audio at the wrong rate he
 # %% [markdown]
 # ## 4. The first transcription
 #
-# Time to run the whole pipeline on the clip. `model.transcribe` computes the log-mel
-# spectrogram, runs the Whisper encoder, passes its vectors through the projector, places
-# the projector's output inside a prompt that asks the LLM to transcribe the speech, and
-# lets the LLM write. It keeps the four likeliest partial transcripts as it writes (beam
-# search) and returns the likeliest whole one; nothing is left to chance, so the output is
-# the same every time.
+# Time to run the whole pipeline. `model.transcribe` computes the log-mel spectrogram, runs
+# the Whisper encoder, passes its vectors through the projector, places the projector's
+# output inside a prompt that asks the LLM to transcribe the speech, and lets the LLM
+# write. It keeps the four likeliest partial transcripts as it writes (beam search) and
+# returns the likeliest whole one; nothing is left to chance, so the output is the same
+# every time.
+#
+# Next to it we run a finished recognizer. Whisper has a second half that our pipeline
+# does not use: its own decoder, trained together with the encoder to write transcripts.
+# `WhisperTranscriber` runs both halves, on the same encoder weights our model uses — a
+# good picture of the target. We start with a short sentence, clip 0880.
 
 # %%
-n_frames = n_encoder_frames(len(clip.audio))
-n_audio_tokens = output_length(n_frames, model.config.audio_downsample_rate)
-print(f"{clip.duration:.2f} s -> {n_frames} encoder vectors -> {n_audio_tokens} projector vectors for the LLM")
-
-ours = model.transcribe(clip.audio)
-print(f"projector weights: {model.projector_source or 'random (untrained)'}")
-print(f"reference:         {clip.text}")
-print(f"our pipeline:      {ours}")
-
-# %% [markdown]
-# A fluent English sentence with the clause structure of the original and some of its
-# words ("had … to consider how much", "do for"), but a wrong subject ("an American doctor"
-# for "Mister John Dashwood") and half the words lost. The projector shipped with the
-# package was trained for about an hour and a half on a laptop CPU, on 24,000 sentences
-# spoken by synthetic voices — it has never heard a human reader. Its word error rate on
-# the five bundled clips is 52%: it gets the shape of a sentence and about half of its
-# words, and long clips like this one (7 s, nearly three times as long as its average
-# training sentence) are where it is weakest. On a short one it does better:
-
-# %%
+whisper = WhisperTranscriber(model.config.audio_model_id, device=device)
 short_clip = load_clip("0880")
-short_ours = model.transcribe(short_clip.audio)
-print(f"reference:         {short_clip.text}")
-print(f"our pipeline:      {short_ours}")
+n_frames = n_encoder_frames(len(short_clip.audio))
+n_audio_tokens = output_length(n_frames, model.config.audio_downsample_rate)
+print(f"{short_clip.duration:.2f} s -> {n_frames} encoder vectors -> {n_audio_tokens} projector vectors for the LLM")
+print(f"reference:          {short_clip.text}")
+print(f"Whisper's decoder:  {whisper.transcribe(short_clip.audio)}")
+print(f"our pipeline:       {model.transcribe(short_clip.audio)}")
 
 # %% [markdown]
-# "He was not, an ill-spooked young man" for "he was not an ill disposed young man": seven
-# of the eight words, and for the one it did not catch ("disposed") a made-up word built
-# from the sounds it half heard. Lesson 3 shows how the projector was trained and why this
-# is hard on a CPU; lesson 4 measures it properly.
+# Seven of the eight words, and for the one it did not catch ("disposed") a made-up word
+# built from the sounds it half heard: "ill-spooked". Whisper's decoder, trained on
+# 680,000 hours of speech, gets all eight. Our projector was trained for about an hour and
+# a half on a laptop CPU, on 24,000 sentences spoken by synthetic voices — it has never
+# heard a human reader. Lesson 3 shows how it was trained and why this is hard on a CPU;
+# lesson 4 measures it properly.
+#
+# Short sentences like this one are what it reads best. Now the long clip we listened to
+# above, 7 s, nearly three times as long as its average training sentence:
+
+# %%
+ours = model.transcribe(clip.audio)
+theirs = whisper.transcribe(clip.audio)
+print(f"{clip.duration:.2f} s -> {output_length(n_encoder_frames(len(clip.audio)), model.config.audio_downsample_rate)} "
+      f"projector vectors for the LLM")
+print(f"reference:          {clip.text}")
+print(f"Whisper's decoder:  {theirs}")
+print(f"our pipeline:       {ours}")
+
+# %% [markdown]
+# Ours is a fluent English sentence with the clause structure of the original and some of
+# its words ("had … to consider how much", "do for"), but a wrong subject ("an American
+# doctor" for "Mister John Dashwood") and half the words lost. Its word error rate on the
+# five bundled clips is 52%: it gets the shape of a sentence and about half of its words,
+# and long clips like this one are where it is weakest.
 #
 # What does the projector contribute? Swap it for an untrained one — the same shape,
 # random weights drawn from a fixed seed — and transcribe the long clip again.
@@ -360,19 +371,6 @@ print(f"untrained projector: {untrained}")
 # Training (lesson 3) changes only those projector weights, until the 71 vectors say to
 # the LLM what the speaker said. Everything else — encoder, LLM, prompt — was the same in
 # both runs.
-
-# %% [markdown]
-# What should the output look like once that works? Whisper has a second half that our
-# pipeline does not use: its own decoder, trained together with the encoder to write
-# transcripts. `WhisperTranscriber` runs both halves, on the same encoder weights our
-# model uses. It is a finished recognizer — a good picture of the target.
-
-# %%
-whisper = WhisperTranscriber(model.config.audio_model_id, device=device)
-theirs = whisper.transcribe(clip.audio)
-print(f"reference:          {clip.text}")
-print(f"Whisper's decoder:  {theirs}")
-print(f"our pipeline:       {ours}")
 
 # %% [markdown]
 # Whisper writes capitals and punctuation, the human transcript doesn't, so compare them

@@ -475,11 +475,12 @@ print(f"16 kHz original          -> {heard['text']!r}")
 # %% [markdown]
 # The pipeline said on stderr that it resampled the array back to 16 kHz (the first line
 # above), so the shapes are right — but the sound above 4 kHz is gone for good, as on a
-# telephone line. The recognizer keeps the sentence and loses one word, " young": the
-# sounds that carry most words lie below 4 kHz, and a fifth of its training clips went
+# telephone line. The recognizer keeps the sentence and changes two words: " young" is
+# lost, and the made-up "ill-spooked" becomes "innocent", a word that fits the sentence.
+# The sounds that carry most words lie below 4 kHz, and a fifth of its training clips went
 # through a simulated telephone line. Lesson 2's exercise 2.8 shows the cost underneath:
-# one slot fewer points at a word that was said, and the word lost is the one the LLM was
-# least sure of in the full-band clip.
+# one slot fewer points at a word that was said, and the words that change are the ones
+# the LLM was least sure of in the full-band clip.
 
 # %% [markdown]
 # ### Exercise 5.3
