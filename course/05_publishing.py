@@ -367,7 +367,7 @@ plt.show()
 # With the whole window the encoder reads 1500 positions for every clip, although these
 # clips last 3–7 s; with the clip + 5 s it is several times cheaper. The projector costs
 # nothing either way, and most of the time goes to the LLM, which writes with 4 beams
-# (lesson 4): `config.beams = 1` writes greedily, in about half the LLM's time, for more
+# (lesson 4): `config.beams = 1` writes greedily, 2-3x faster (BENCHMARKS.md), for more
 # wrong words. The LLM is also what bfloat16 speeds up: about 1.8x on CPUs that compute in bf16 natively
 # (`tiny-audio doctor` says whether yours does; elsewhere bf16 is emulated and slower), with
 # the same WER for Whisper's decoder. A second copy of the model, in bf16, would take more
