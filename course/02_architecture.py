@@ -256,6 +256,7 @@ print(f"{ENCODER_FRAMES_PER_SECOND} frames per second: {len(audio) / SAMPLE_RATE
 fig, (heard, encoded) = plt.subplots(2, 1, figsize=(10, 6.5), sharex=True, layout="constrained")
 plot_spectrogram(mel, ax=heard, show_seconds=n_frames / ENCODER_FRAMES_PER_SECOND,
                  title="what the encoder hears: the log-mel spectrogram of the speech")
+heard.set_xlabel("")  # the two panels share one time axis, labelled under the lower one
 plot_encoder_frames(frames[0], ax=encoded,
                     title=f"what it gives back: {n_frames} frames, first 128 of {frames.shape[2]} dimensions")
 plt.show()
@@ -331,8 +332,9 @@ print((1, n_encoder_frames(48_000), seed_config.encoder_dim))
 #    overall size and leaves its direction alone. The first norm gives the Linear inputs of
 #    one size whatever the loudness of the clip or the encoder's scale; the last one sets
 #    the size of every audio token to the size the language model's own token embeddings
-#    have (their RMS is about 0.14 for SmolLM2), because a vector several times larger than
-#    any word it has ever read would swamp its attention from the first step.
+#    have (for SmolLM2 an RMS of about 0.13 per channel, a length of about 3.15, printed
+#    further on), because a vector several times larger than any word it has ever read
+#    would swamp its attention from the first step.
 
 # %%
 k = model.config.audio_downsample_rate
@@ -453,11 +455,12 @@ plt.show()
 # its cosine is about 0.15, what any random direction in 576 dimensions gets. The language
 # model reads noise dressed as words.
 #
-# After training, read the green bars left to right: **"He He was … not … an An … young
-# young … man"** — the speaker's words, in order, at the moments they were said, up to
-# twice the untrained cosine. The projector has learned to point at the language model's
-# own words. The grey bars are mostly *filler* slots: stretches of audio between words, for
-# which the projector has learned vectors the language model skips (lesson 3 shows how).
+# After training, read the green bars left to right (␣ marks a token that begins with a
+# space): **"He He was … not not … an an … young young … man"** — the speaker's words, in
+# order, at the moments they were said, at about twice the untrained slots' typical cosine
+# of 0.15. The projector has learned to point at the language model's own words. The grey
+# bars are mostly *filler* slots: stretches of audio between words, for which the
+# projector has learned vectors the language model skips (lesson 3 shows how).
 # Their nearest token means little — "child", "post", "'s", or "�", a fragment of a
 # multi-byte character — and most sit below the dashed line. No slot points at "ill" or
 # "disposed" (the nearest are "ass", "sp" and "post"): watch what the transcript below makes
@@ -494,9 +497,9 @@ plt.show()
 # on a CPU, on synthetic voices only (lesson 3), and this is typical of it: the sentence's
 # frame and its common words, not yet the rare ones.
 #
-# Look at the bars: the model was sure of "He", "not", "an" and "young man", and much less
-# sure of " ill" (runner-up: " innocent", the word a reader would guess from the sentence
-# alone) and of " sp". For " was" it hesitated between " was" and " wasn" — the start of
+# Look at the bars: the model was sure of "He", "not", "an" and " man", less sure of
+# " young" (0.41) and of the comma after "not", and much less sure of " ill" (runner-up:
+# " innocent", the word a reader would guess from the sentence alone) and of " sp". For " was" it hesitated between " was" and " wasn" — the start of
 # "wasn't", which is what "was not" sounds like said quickly. A language model's confidence
 # tells you how well a token fits the text so far *and* the audio; where the two pull apart,
 # the bar is low.
@@ -527,7 +530,8 @@ print(trace)
 
 # %%
 plot_pipeline(trace.shapes(), title=f"the {preset} preset on {len(audio) / SAMPLE_RATE:.2f} s of speech",
-              notes={"encoder": model.config.audio_model_id, "generated": f"by {model.config.text_model_id}"})
+              notes={"encoder": model.config.audio_model_id.split("/")[-1],  # the model's name, without its owner
+                     "generated": f"by {model.config.text_model_id.split('/')[-1]}"})
 plt.show()
 
 # %% [markdown]
@@ -633,8 +637,8 @@ for name, t in [("original", trace), ("8 kHz", telephone_trace)]:
 # No shape changes: `degrade` returns 16 kHz samples again, of the same length, so every
 # stage sees the same sizes. Only the numbers change — the encoder hears no sound above
 # 4 kHz — and with them what the slots point at: one slot fewer lands on a said word, and
-# the transcript loses the two places the LLM was least sure of in the original (under 0.5
-# in the bar chart above): " young" goes, and "ill-spooked" becomes "innocent", the
+# the transcript changes where the LLM was unsure in the original (all under 0.5 in the
+# bar chart above): " young" goes, and "ill-spooked" becomes "innocent", the
 # runner-up it had for " ill" — with less of the sound to go on, the word that fits the
 # sentence wins. The rest survives, because the training data included telephone-band
 # audio (lesson 3); words the model was barely sure of go first.

@@ -24,7 +24,7 @@
 # - why we train only **1.5 million** of the recognizer's 157 million parameters (and only
 #   23 million of the seed model's 8.3 billion), and what that saves;
 # - what a training example looks like, and which of its positions the **loss** counts;
-# - what a training step does, having watched the loss fall in a one-minute run;
+# - what a training step does, having watched the loss fall in a short run of 50 steps;
 # - how the shipped projector was trained, how well it transcribes, and how to train your
 #   own on one GPU or several.
 
@@ -99,8 +99,9 @@ for name, m in (("embedded", model), ("seed", seed_model)):
 #    them — so that is what we train.
 # 2. **Memory.** Training keeps, for every trained parameter, its gradient and AdamW's two
 #    moment estimates. Frozen parameters need none of that (exercise 3.1 puts numbers on it).
-# 3. **Small data, small checkpoints.** 1.5 million parameters can be fitted with a couple
-#    of thousand sentences, and the result is a 6 MB file (lesson 5 publishes it).
+# 3. **Small data, small checkpoints.** 1.5 million parameters can be trained on a few
+#    thousand sentences (the shipped one saw 24,000; section 5 shows why more helps), and
+#    the result is a 6 MB file (lesson 5 publishes it).
 #
 # Freezing does not mean gradients stop at the LLM, though: to learn, the projector needs
 # to know how the LLM's loss changes with each of its output vectors, so every step still
@@ -111,8 +112,9 @@ for name, m in (("embedded", model), ("seed", seed_model)):
 # ## 2. One training example, and what the loss counts
 #
 # The package ships a small training set made by `tiny-audio prepare-data` (the full
-# recipe in section 5 makes 2000 such sentences): sentences from the WordNet corpus, spoken
-# by synthetic voices at varied speed and pitch, with background noise.
+# recipe in section 5 makes 6,000 such sentences; the shipped projector used 24,000):
+# sentences from the WordNet corpus, spoken by synthetic voices at varied speed and pitch,
+# with background noise 10 to 40 dB below the speech.
 
 # %%
 train_folder = synthetic_folder("train")
@@ -189,7 +191,7 @@ print(f"a uniform guess over {vocab:,} tokens would score ln({vocab}) = {torch.l
 # part of the loss the projector can remove.
 
 # %% [markdown]
-# ## 3. Two losses, and a one-minute training run
+# ## 3. Two losses, and a short training run
 #
 # Asking the frozen LLM to read a random projector's vectors is a hard start: its loss says
 # *that* the transcript was unlikely, not *which* vector should have meant which word. So
@@ -284,8 +286,9 @@ plt.show()
 
 # %% [markdown]
 # The training loss falls fast and keeps falling: with 32 sentences, the projector soon
-# knows them by heart. The held-out loss falls less and then stops: what the projector
-# learns *beyond* that point is the training sentences, not how to read speech. This is
+# knows them by heart. The held-out loss falls for the first ten steps, then climbs back
+# and levels off far above the training loss: what the projector learns *beyond* that
+# point is the training sentences, not how to read speech. This is
 # why a training loss alone never tells whether a recognizer got better; the held-out
 # loss, and in the end the word error rate on speech never trained on (lesson 4), do.
 # A real run uses thousands of distinct sentences for exactly this reason (section 5).
@@ -304,7 +307,7 @@ print(f"files written: {sorted(p.name for p in (workdir / 'run').iterdir())}")
 # second model would need another gigabyte of memory).
 
 # %%
-after_minute = model.transcribe(clip.audio)  # with the projector we trained above
+after_short_run = model.transcribe(clip.audio)  # with the projector we trained above
 model.audio_projector = model.new_projector()
 model.load_projector(projector_file("embedded"))
 record = training_record("embedded")
@@ -315,13 +318,13 @@ for name, wer in record["wer"].items():
     print(f"WER on {name}: {wer:.1%}  (Whisper's own decoder: {record['whisper_own_decoder_wer'][name]:.1%})")
 
 # %% [markdown]
-# The same clip, three projectors: the random one, the one we just trained for a minute,
+# The same clip, three projectors: the random one, the one we just trained for 50 steps,
 # and the shipped one.
 
 # %%
 after_shipped = model.transcribe(clip.audio)
 print(f"reference:          {clip.text}")
-for name, hypothesis in (("random projector", before), ("one minute", after_minute), ("shipped", after_shipped)):
+for name, hypothesis in (("random projector", before), ("after 50 steps", after_short_run), ("shipped", after_shipped)):
     shown = " ".join(hypothesis.split())
     print(f"{name:19} {shown[:110]!r}\n{'':19} WER {word_error_rate([clip.text], [hypothesis]):.0%}")
 
@@ -329,9 +332,9 @@ for name, hypothesis in (("random projector", before), ("one minute", after_minu
 # Nothing else changed between these three lines: the same encoder heard the same audio,
 # the same LLM read the same prompt. Only 1.5 million numbers in the projector differ.
 #
-# With the random projector the LLM echoes its own prompt; after one minute of training it
+# With the random projector the LLM echoes its own prompt; after 50 steps of training it
 # answers like the chat assistant it was built to be ("I'm sorry for the confusion…"):
-# a minute of CTC moves the readout, not yet the LLM, and the LLM still takes the audio
+# a few seconds of CTC move the readout, not yet the LLM, and the LLM still takes the audio
 # slots for a conversation. The shipped projector writes "He was not, an ill-spooked young
 # man." — seven of the eight words, and for "disposed" a made-up word built from the sounds
 # it half heard. Its record shows where it stands overall: 52% WER on the five LibriVox
@@ -393,8 +396,10 @@ plt.show()
 # (1500 × 4 = its 6,000 clips, one pass) its training loss dropped by 0.4 at once while its
 # held-out loss did not move. From there on every batch was one it had seen, and a second
 # look is easier than the first; nothing was learned about speech. This one's LLM stage
-# reads 12,800 clips of its 24,000, none twice. Making a frozen 135M-parameter LLM read a
-# linear projector's vectors is the slow part, and on a CPU it is where the work is today.
+# draws 12,800 examples from its 24,000 clips, about half a pass (a quarter of its batches
+# also append one or two random clips to each example), so no such drop appears. Making a
+# frozen 135M-parameter LLM read a linear projector's vectors is the slow part, and on a
+# CPU it is where the work is today.
 #
 # **Several GPUs.** The training loop is written with Hugging Face `accelerate`, so the same
 # command runs data-parallel (DDP) on several GPUs — each process takes its share of every

@@ -352,9 +352,10 @@ else:
 # %% [markdown]
 # On these 7 clips int8 writes one or two more words wrong (10.9% or 13.0% against 8.7%:
 # int8 arithmetic follows the CPU's instruction set, so the figure changes from one CPU
-# to another, and the course's check ignores it); on all 60
-# synthetic clips and the LibriVox clips the two are within a word of each other
-# (BENCHMARKS.md: 19.4% against 20.0%, and 1.4% both). `bench/transcription_cpu.py`
+# to another, and the course's check ignores it); on the 20 synthetic and 5 LibriVox clips
+# that `bench/transcription_cpu.py` uses, the two are within a word of each other
+# (BENCHMARKS.md: int8 between 19.4% and 20.6% from run to run, transformers 20.0%; 1.4%
+# both on LibriVox). `bench/transcription_cpu.py`
 # measures the speed of all three on this machine: faster-whisper int8 is the fastest.
 #
 # ## 6. Debugging a bad model
@@ -504,10 +505,11 @@ for system in systems:
     clips = results[system, "synthetic"].clips
     cer = jiwer.cer([normalize(c.reference) for c in clips], [normalize(c.hypothesis) for c in clips])
     print(f"{system:22} CER {cer:6.1%}   WER {results[system, 'synthetic'].wer:6.1%}")
+ours_worst = max(results["ours (embedded)", "synthetic"].clips, key=lambda c: c.wer)
+print(f"ours, worst clip: {ours_worst.hypothesis!r} for {ours_worst.reference!r}")
 # Whisper's errors are near misses ("incidental" -> "sedental"): one word error, but only a few
-# wrong characters, so its CER is half its WER. Ours mostly writes other words or drops
-# them ("Balls and eggs." for "Verbose and ineffective instructional methods."), so its CER stays much
-# closer to its WER.
+# wrong characters, so its CER is half its WER. Ours mostly writes other words or drops them
+# (its worst clip, printed), so its CER stays much closer to its WER.
 
 # %% [markdown]
 # ### Exercise 4.3

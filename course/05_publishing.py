@@ -161,8 +161,8 @@ print(f"identical: {before == after}")
 del reloaded  # each copy of the model holds ~630 MB
 
 # %% [markdown]
-# Whatever the projector writes — here the short sentence of lessons 2 and 3, two words
-# missed — the reloaded model writes *exactly* the same text: the round trip loses nothing.
+# Whatever the projector writes — here the short sentence of lessons 2 and 3, one word
+# wrong — the reloaded model writes *exactly* the same text: the round trip loses nothing.
 
 # %% [markdown]
 # ## 3. Loading through transformers' own entry points
@@ -230,7 +230,7 @@ card_path = write_model_card(folder, {"LibriVox (5 bundled clips)": librivox}, r
 display(Markdown(ModelCard.load(card_path).text))  # the card as the Hub shows it, below its YAML header
 
 # %% [markdown]
-# Read the "Limitations" section: about 72 errors per 100 spoken words, stated in plain
+# Read the "Limitations" section: about 52 errors per 100 spoken words, stated in plain
 # words, and the "Training" section, which tells how the projector was trained, with every
 # command. A card that hid its error rate would send people off to build on a model that is
 # not ready for them. A better projector gets the same card with better numbers, measured
@@ -368,9 +368,11 @@ plt.show()
 # clips last 3–7 s; with the clip + 5 s it is several times cheaper. The projector costs
 # nothing either way, and most of the time goes to the LLM, which writes with 4 beams
 # (lesson 4): `config.beams = 1` writes greedily, 2-3x faster (BENCHMARKS.md), for more
-# wrong words. The LLM is also what bfloat16 speeds up: about 1.8x on CPUs that compute in bf16 natively
-# (`tiny-audio doctor` says whether yours does; elsewhere bf16 is emulated and slower), with
-# the same WER for Whisper's decoder. A second copy of the model, in bf16, would take more
+# wrong words. The LLM is also what bfloat16 speeds up on CPUs that compute in bf16 natively
+# (`tiny-audio doctor` says whether yours does; elsewhere bf16 is emulated and slower):
+# about 1.8x when it writes greedily, much less with 4 beams (2.8x -> 3.2x real time, one
+# clip at a time), with the same WER for Whisper's decoder. The chart above times this run on
+# this machine; the table below is the recorded benchmark. A second copy of the model, in bf16, would take more
 # memory than this lesson may use; `bench/speedups.py` measures it.
 #
 # Speed bought by changing what the model computes must be paid for in accuracy, if at all.
@@ -433,7 +435,9 @@ print(f"{sum(a == b for a, b in zip(together, one_by_one))} of {len(audio)} tran
 # nearly three times as fast as faster-whisper; with the 4 beams that take it from 72% to
 # 52% on the real clips, it is a little slower. (On these 20 synthetic clips greedy happens
 # to do better; on all 60 bundled ones the beams win, 52.7% against 53.1%, and on our own
-# held-out sets too.) And faster-whisper misses almost nothing on the real clips: a
+# held-out sets too. `bench/research/beam_speed.py` times bf16 batches of 8 with 4 beams at
+# 4.9 on other clips: speeds move a little from clip set to clip set and run to run.) And
+# faster-whisper misses almost nothing on the real clips: a
 # recognizer that misses half the words is not yet a trade anyone would make, however
 # fast. The tool that did not pay:
 # `torch.compile`, which compiled for a minute to gain nothing measurable here.
@@ -479,8 +483,8 @@ print(f"16 kHz original          -> {heard['text']!r}")
 # lost, and the made-up "ill-spooked" becomes "innocent", a word that fits the sentence.
 # The sounds that carry most words lie below 4 kHz, and a fifth of its training clips went
 # through a simulated telephone line. Lesson 2's exercise 2.8 shows the cost underneath:
-# one slot fewer points at a word that was said, and the words that change are the ones
-# the LLM was least sure of in the full-band clip.
+# one slot fewer points at a word that was said, and the words that change are among those
+# the LLM was unsure of in the full-band clip.
 
 # %% [markdown]
 # ### Exercise 5.3

@@ -142,6 +142,17 @@ def test_the_card_shows_the_measured_wer_and_the_saved_architecture(saved, evalu
     assert f"about {round(100 * evaluation.wer)} word errors per 100 spoken words." in card
 
 
+@pytest.mark.slow
+def test_the_cards_own_example_transcribes(saved, evaluation, embedded_model, capsys):
+    """The "Use" snippet, run as a reader would copy it (the id here a local folder)."""
+    card = model_card(saved, {"LibriVox": evaluation}, repo_id=str(saved))
+    snippet = card.split("```python\n")[1].split("```")[0]
+    assert "beam search over 4 candidates" in card  # the embedded preset's decoding, as measured
+    clip = load_clip("0880")
+    exec(snippet.replace('"speech.wav"', repr(str(clip.path))), {})
+    assert capsys.readouterr().out.strip() == embedded_model.transcribe(clip.audio)
+
+
 def test_the_card_says_plainly_when_errors_outnumber_words(saved):
     items = librivox_items()[:2]
     babble = evaluate(lambda audio: "the the the the the the the the the the the the the the the the the the "

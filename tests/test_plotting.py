@@ -367,7 +367,7 @@ def test_plot_training_history_draws_loss_mean_and_learning_rate():
     (ax,) = plot_training_history(history)
     assert isinstance(ax, Axes)
     assert len(ax.lines) == 2 and len(ax.figure.axes) == 2  # loss + mean, learning rate on a twin
-    assert ax.get_title() == "training\nloss 4.88 -> 3.13 over 200 steps"  # means of the first and last 25
+    assert ax.get_title() == "training\nloss (mean of 25) 4.88 -> 3.13 over 200 steps"  # the first and last 25
 
 
 def test_plot_training_history_draws_a_panel_per_stage_with_the_held_out_loss():
@@ -386,9 +386,12 @@ def test_plot_training_history_draws_a_panel_per_stage_with_the_held_out_loss():
 def test_plot_training_history_draws_a_thinned_record_without_learning_rates():
     # a shipped projector's record: one point per 25 steps, no learning rate
     history = [{"step": 25 * (i + 1), "stage": "ctc" if i < 40 else "llm", "loss": 5.0 - 0.01 * i} for i in range(100)]
+    history[40]["step"], history[-1]["step"] = 1010, 2490  # thinned records keep points off the grid
     ctc_ax, llm_ax = plot_training_history(history)
     assert len(ctc_ax.figure.axes) == 2  # two loss panels, no learning-rate twins
-    assert "over 1,000 steps" in ctc_ax.get_title() and "over 1,500 steps" in llm_ax.get_title()
+    assert "over 1,000 steps" in ctc_ax.get_title() and "over 1,490 steps" in llm_ax.get_title()
+    per_stage = [{**h, "step": h["step"] - (1000 if h["stage"] == "llm" else 0)} for h in history]
+    assert "over 1,490 steps" in plot_training_history(per_stage)[1].get_title()  # steps counted from 1 in each stage
 
 
 def test_plot_alignment_draws_each_edit_and_titles_the_wer():

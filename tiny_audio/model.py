@@ -135,7 +135,7 @@ class ASRModel(PreTrainedModel):
         """Build the model with real encoder and LLM weights, and the projector if saved.
 
         Also what ``AutoModel.from_pretrained(folder)`` and ``transformers.pipeline`` call
-        (after ``import tiny_audio`` registers the model; see ``tiny_audio.hub``).
+        (after ``import tiny_audio`` registers the model; see ``tiny_audio.publish``).
 
         Args:
             name_or_path: a preset (``"embedded"``, ``"seed"``), a folder written by

@@ -24,6 +24,7 @@ the default and the fast settings (``plot_stage_times``).
 
 from __future__ import annotations
 
+import itertools
 import math
 import textwrap
 from collections.abc import Collection, Mapping, Sequence
@@ -766,6 +767,7 @@ def plot_training_history(history: Sequence[dict], *, smooth: int = 25) -> list[
     stages = list(dict.fromkeys(h.get("stage", "llm") for h in history))
     fig, axes = plt.subplots(1, len(stages), figsize=(5.5 * len(stages) + 1.0, 4.0), layout="constrained",
                              squeeze=False)
+    previous_last_step = 0  # steps count on across stages; a stage's own steps follow the previous stage's last
     for ax, stage in zip(axes[0], stages):
         rows = [h for h in history if h.get("stage", "llm") == stage]
         steps = np.array([h["step"] for h in rows])
@@ -787,9 +789,12 @@ def plot_training_history(history: Sequence[dict], *, smooth: int = 25) -> list[
             lr_ax.ticklabel_format(axis="y", style="sci", scilimits=(0, 0))
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize="small", frameon=False)
         title = _STAGE_TITLES.get(stage, stage) if len(stages) > 1 or "stage" in rows[0] else "training"
-        steps_per_point = int(steps[1] - steps[0]) if len(steps) > 1 else 1
-        n_steps = int(steps[-1] - steps[0]) + steps_per_point
-        ax.set_title(f"{title}\nloss {mean[0]:.2f} -> {mean[-1]:.2f} over {n_steps:,} steps", fontsize="medium")
+        if steps[0] <= previous_last_step:  # a history that numbers each stage's steps from 1
+            previous_last_step = 0
+        n_steps = int(steps[-1]) - previous_last_step  # exact for thinned records too
+        previous_last_step = int(steps[-1])
+        ax.set_title(f"{title}\nloss (mean of {window}) {mean[0]:.2f} -> {mean[-1]:.2f} over {n_steps:,} steps",
+                     fontsize="medium")
     return list(axes[0])
 
 
@@ -868,10 +873,11 @@ def plot_wer_by_clip(evaluations: dict[str, Evaluation], by: str = "seconds", *,
     if by not in labels:
         raise ValueError(f"by={by!r} is not a per-clip measure; pass one of {sorted(labels)}")
     ax = _axes(ax, figsize=(7.0, 3.6))
-    for name, evaluation in evaluations.items():
+    markers = "oxs^v+D"  # a shape per system: where two systems score a clip alike, both stay visible
+    for (name, evaluation), marker in zip(evaluations.items(), itertools.cycle(markers)):
         x = [getattr(clip, by) for clip in evaluation.clips]
         wers = [100 * clip.wer for clip in evaluation.clips]
-        ax.scatter(x, wers, alpha=0.7, label=f"{name} ({evaluation.wer:.0%} overall)")
+        ax.scatter(x, wers, marker=marker, s=40, alpha=0.8, label=f"{name} ({evaluation.wer:.0%} overall)")
     ax.set_xlabel(labels[by])
     ax.set_ylabel("WER of the clip (%)")
     # below the axes: inside, the legend hides the clips that fail worst (top right)

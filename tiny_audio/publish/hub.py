@@ -186,18 +186,19 @@ def model_card(
         "## Use",
         "",
         "```python",
-        "import tiny_audio  # pip install tiny-audio; registers the model with transformers",
+        "import tiny_audio.publish  # pip install tiny-audio; registers the model with transformers",
         "from transformers import AutoModel, pipeline",
         "",
         f'model = AutoModel.from_pretrained("{name}")  # or tiny_audio.ASRModel.from_pretrained',
         f'asr = pipeline("automatic-speech-recognition", model="{name}",',
-        "               pipeline_class=tiny_audio.hub.SpeechRecognitionPipeline)",
+        "               pipeline_class=tiny_audio.publish.SpeechRecognitionPipeline)",
         'print(asr("speech.wav")["text"])',
         "```",
         "",
         "## Evaluation",
         "",
-        "Word error rate (jiwer, on text normalized like Whisper's papers; greedy decoding):",
+        "Word error rate (jiwer, on text normalized like Whisper's papers; "
+        f"{'greedy decoding' if config.beams == 1 else f'beam search over {config.beams} candidates'}):",
         "",
         "| test set | clips | WER |",
         "| --- | ---: | ---: |",
@@ -220,7 +221,7 @@ def model_card(
         worse = ": more errors than words, so its transcripts are mostly not what was said" if result.wer >= 1 else ""
         lines.append(f"- On {set_name}: about {round(100 * result.wer)} word errors per 100 spoken words{worse}.")
     lines += [
-        "- English only: the prompt asks for a transcript of English speech.",
+        "- English only: the projector was trained on English speech alone.",
         "- Each 30 s window of audio is transcribed on its own; words cut at a window's edge may be lost."
         if config.max_segment_seconds is None else
         f"- Speech longer than {config.max_segment_seconds:g} s is cut at its pauses and each piece is transcribed "
