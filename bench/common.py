@@ -16,10 +16,20 @@ BENCHMARKS = Path(__file__).parents[1] / "BENCHMARKS.md"
 
 
 def machine(device: torch.device) -> str:
-    """The device in words, e.g. "cuda (NVIDIA H100 80GB HBM3)" or "cpu (x86_64, 2 threads)"."""
+    """The device in words, e.g. "cuda (NVIDIA H100 80GB HBM3)" or "cpu (AMD EPYC, x86_64, 2 threads)":
+    the CPU's model name where Linux tells it, since two 2-core machines can differ twofold."""
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
-    return f"cpu ({platform.machine()}, {torch.get_num_threads()} threads)"
+    return f"cpu ({', '.join(filter(None, [_cpu_model(), platform.machine()]))}, {torch.get_num_threads()} threads)"
+
+
+def _cpu_model() -> str | None:
+    """The "model name" line of /proc/cpuinfo (Linux), else None."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return None
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), None)
 
 
 def timed(fn: Callable[[], object], device: torch.device | None = None) -> tuple[object, float]:

@@ -371,9 +371,9 @@ plt.show()
 # wrong words. The LLM is also what bfloat16 speeds up on CPUs that compute in bf16 natively
 # (`tiny-audio doctor` says whether yours does; elsewhere bf16 is emulated and slower):
 # about 1.8x when it writes greedily, much less with 4 beams (2.8x -> 3.2x real time, one
-# clip at a time), with the same WER for Whisper's decoder. The chart above times this run on
-# this machine; the table below is the recorded benchmark. A second copy of the model, in bf16, would take more
-# memory than this lesson may use; `bench/speedups.py` measures it.
+# clip at a time), with the same WER for Whisper's decoder. The chart above times this run
+# on this machine; the table below is the recorded benchmark. A second copy of the model,
+# in bf16, would take more memory than this lesson may use; `bench/speedups.py` measures it.
 #
 # Speed bought by changing what the model computes must be paid for in accuracy, if at all.
 # How far are the encoder's frames from the full window's? Cosine similarity 1 would mean
