@@ -339,12 +339,15 @@ print(f"Whisper's decoder:  {theirs}")
 print(f"our pipeline:       {ours}")
 
 # %% [markdown]
-# Ours is a fluent English sentence with the clause structure of the original and some of
-# its words ("had … to consider how much", "do for"), but a wrong subject ("an American
-# doctor" for "Mister John Dashwood") and two-thirds of the words lost (it finds 7 of
-# 22). Its word error rate on the five bundled clips is 52%: it gets the shape of a
-# sentence and about half of its words, and long clips like this one are where it is
-# weakest.
+# Ours keeps the clause structure of the original and half of its words (it finds 11 of
+# 22: "had … considered how much", "in his power to do for them"), and it even tries the
+# name: "a mr. jonghashwad" for "and Mister John Dashwood". The full stop in the middle is
+# where the recognizer cut the clip: the embedded preset cuts speech longer than 7 s at its
+# quietest moment (here at 4.8 s) and lets the LLM write each piece on its own
+# (`config.max_segment_seconds`), because its projector was trained on clips of a few
+# seconds and reads short pieces best. Its word error rate on the five bundled clips is
+# 48%: it gets the shape of a sentence and about half of its words, and long clips like
+# this one are where it is weakest.
 #
 # What does the projector contribute? Swap it for an untrained one — the same shape,
 # random weights drawn from a fixed seed — and transcribe the long clip again.
@@ -361,16 +364,17 @@ print(f"untrained projector: {untrained}")
 # untrained projector should produce.
 #
 # Think about what the LLM receives. Its prompt says, in plain text, "Transcribe the
-# speech:", followed by 71 vectors from the projector. The encoder did hear the speech,
-# and those vectors were computed from what it heard — but the projector's weights are
-# random, so the vectors land in arbitrary places of the LLM's input space. They don't
+# speech:", followed by the projector's vectors: 10 per second of audio, 71 for this clip
+# (48 and 23 for its two pieces). The encoder did hear the speech, and those vectors were
+# computed from what it heard — but the projector's weights are random, so the vectors
+# land in arbitrary places of the LLM's input space. They don't
 # resemble any word the LLM knows, and it has never been taught to read them. So the LLM
 # writes whatever its own habits suggest: here, the chat assistant's introduction it was
 # trained to give (the recognizer keeps only the first line of what the LLM writes: a
 # transcript is one line).
 #
-# Training (lesson 3) changes only those projector weights, until the 71 vectors say to
-# the LLM what the speaker said. Everything else — encoder, LLM, prompt — was the same in
+# Training (lesson 3) changes only those projector weights, until the vectors say to the
+# LLM what the speaker said. Everything else — encoder, LLM, prompt — was the same in
 # both runs.
 
 # %% [markdown]
@@ -456,7 +460,7 @@ print("Whether that counts as an error depends on what the transcript is for.")
 #   different sound.
 # - With a random projector the LLM cannot read the audio and writes nonsense; the shipped
 #   projector, trained on a CPU on synthetic voices only, makes the same LLM write the shape
-#   of what was said and about half of its words (52% WER on the five clips), best on short
+#   of what was said and about half of its words (48% WER on the five clips), best on short
 #   clips. Closing the gap to Whisper is what the rest of the course is about.
 #
 # Next, in lesson 2, we open the pipeline and look at what happens to this clip at every

@@ -338,7 +338,8 @@ for name, hypothesis in (("random projector", before), ("after 50 steps", after_
 # slots for a conversation. The shipped projector writes "He was not, an ill-spooked young
 # man." — seven of the eight words, and for "disposed" a made-up word built from the sounds
 # it half heard. Its record shows where it stands overall: 52% WER on the five LibriVox
-# clips and 53% on the 60 held-out synthetic clips (Whisper's own decoder: 1.4% and 15.7%).
+# clips and 53% on the 60 held-out synthetic clips (Whisper's own decoder: 1.4% and 15.7%);
+# since the preset cuts speech longer than 7 s at a pause (lesson 1), LibriVox is at 48%.
 # **It listens, but it is not yet a good recognizer**: trained on a CPU on synthetic voices
 # only, it gets short, common sentences and loses long or rare ones (lesson 4 takes its
 # errors apart). Exercise 3.4 puts a number on what it learned: on a sentence it never
@@ -372,7 +373,8 @@ for name, hypothesis in (("random projector", before), ("after 50 steps", after_
 # as long (its record lists the commands): four `prepare-data` folders of 6,000 sentences
 # (seeds 21, 11, 13 and 17), `tiny-audio train data data2 data3 data4 ... --ctc-steps 2000
 # --steps 3200`, 94 minutes of training on a 2-core CPU after about 30 minutes of data
-# preparation and 45 of feature caches. It gets 52%, 56% and 53% on the same three sets.
+# preparation and 45 of feature caches. It gets 52%, 56% and 53% on the same three sets
+# (LibriVox 48% with the preset's 7 s cut).
 # Its loss curves, every stage, straight from its record — training loss in blue, the
 # loss on 100 held-out sentences it never trained on in green:
 

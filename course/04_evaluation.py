@@ -240,11 +240,11 @@ for data in test_sets:
 # A single WER says how often a system is wrong, not how. Three ways to look closer.
 #
 # **Which words?** `error_counts` tallies every substitution, deletion and insertion over a
-# test set. Whisper's few errors are near-misses on rare words. Ours drops the rare words it
-# cannot read ("dashwood", "then", "leisure"), replaces the named subject of the long clip
-# with a generic one ("and mister john" -> "an american doctor"), and swaps words for
-# plainer ones that mean nearly the same ("might" -> "could", twice): it writes what the
-# sentence probably said. It inserts almost nothing.
+# test set. Whisper's few errors are near-misses on rare words. Ours drops words it cannot
+# read ("dashwood", "consider", "hearted"), spells a name it half hears as one made-up word
+# ("john" -> "jonghashwad"), and swaps words for ones that fit the sentence ("then
+# leisure" -> "not yet"): it writes what the sentence probably said. Its few insertions
+# ("he had") come where the preset cut the long clip in two (lesson 1).
 
 # %%
 def top(counter, n: int = 4) -> str:
@@ -271,8 +271,9 @@ plt.show()
 
 # %% [markdown]
 # Whisper's dots lie along the floor whatever the length or rate. Ours spread from 0% to
-# 86%: two of the three LibriVox clips longer than 5 s are its worst real ones (68% and 86%;
-# the projector was trained mostly on clips of about 2.6 s), and the short clips sit
+# 86%: its worst real clip is one of the three LibriVox clips longer than 5 s (86% at 5.3 s;
+# the projector was trained mostly on clips of about 2.6 s, and the preset cuts only speech
+# longer than 7 s), and the short clips sit
 # between 0% and 42% — but a short clip can fail as badly: at 2.8 s, "Balls and ineffable
 # mechanisms." for "Verbose and ineffective instructional methods." (80%), a sentence built
 # from half-heard sounds. On 12 clips no trend in speaking rate stands out from the spread
@@ -299,8 +300,9 @@ plt.show()
 # %% [markdown]
 # Whisper's curve is the classic shape: hardly hurt by moderate noise, then rising steeply
 # once the noise is as loud as the speech. Ours starts much higher; at 10 dB (a café) it
-# loses 6 points, Whisper 3 — our training clips had noise at 10-40 dB SNR (lesson 3), so
-# a café is fairly familiar ground. At 0 dB ours rises by 28 points, Whisper's by 39. That
+# loses 11 points, Whisper 3, although our training clips had noise at 10-40 dB SNR
+# (lesson 3): a projector that reads clean speech this poorly has no margin to spare. At
+# 0 dB ours rises by 37 points in all, Whisper's by 39. That
 # smaller rise is not "more robust than Whisper": a system that misses half the words has
 # fewer left to lose. Always read a noise curve next to its clean starting point.
 #
@@ -329,7 +331,8 @@ for g, b in zip(greedy_result.clips, beam_result.clips):
 #
 # Ours hesitates far more often, and there beam search pays: the embedded preset writes
 # with 4 beams (`config.beams`; `tiny-audio transcribe --beams 1` writes greedily). Measured
-# on the same shipped projector, one clip at a time (`bench/research/eval_beam.py`, README):
+# on the same shipped projector, one whole clip at a time (`bench/research/eval_beam.py`,
+# README; before the preset cut long speech at 7 s):
 # LibriVox 71.8% greedy against 52.1% with 4 beams, 40 short held-out clips of our own
 # 59.9% against 56.3%, the 60 synthetic test clips 53.1% against 52.7%, for about twice the
 # decoding time; 8 beams were no better than 4. Greedy decoding of a hesitant model often
@@ -393,7 +396,7 @@ model.audio_projector = trained_projector
 
 # %% [markdown]
 # *Symptom:* the output is the prompt echoed or chatter that has nothing to do with the
-# audio ("I am a helpful AI assistant named SmolLM…", "Transcribe the speech:"), whatever
+# audio ("I'm here to help with your writing needs…", "Transcribe the speech:"), whatever
 # the clip.
 # *Check:* `model.is_trained` and `model.projector_source` say where the weights came from.
 #

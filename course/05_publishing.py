@@ -230,7 +230,7 @@ card_path = write_model_card(folder, {"LibriVox (5 bundled clips)": librivox}, r
 display(Markdown(ModelCard.load(card_path).text))  # the card as the Hub shows it, below its YAML header
 
 # %% [markdown]
-# Read the "Limitations" section: about 52 errors per 100 spoken words, stated in plain
+# Read the "Limitations" section: about 48 errors per 100 spoken words, stated in plain
 # words, and the "Training" section, which tells how the projector was trained, with every
 # command. A card that hid its error rate would send people off to build on a model that is
 # not ready for them. A better projector gets the same card with better numbers, measured
@@ -422,7 +422,8 @@ print(f"{sum(a == b for a, b in zip(together, one_by_one))} of {len(audio)} tran
 
 # %% [markdown]
 # The measured figures (2-core CPU, `BENCHMARKS.md`, `bench/transcription_cpu.py`), on the
-# same 5 LibriVox and 20 synthetic clips:
+# same 5 LibriVox and 20 synthetic clips, recorded on 2026-12-01, before the embedded
+# preset cut speech longer than 7 s (with the cut, ours writes 47.9% on LibriVox):
 #
 # | system | seconds of audio per second | WER LibriVox | WER synthetic |
 # | --- | --- | --- | --- |
