@@ -340,7 +340,7 @@ print(f"our pipeline:       {ours}")
 
 # %% [markdown]
 # Ours keeps the clause structure of the original and half of its words (it finds 11 of
-# 22: "had … considered how much", "in his power to do for them"), and it even tries the
+# 22: "had", "how much", "in his power to do for them"), and it even tries the
 # name: "a mr. jonghashwad" for "and Mister John Dashwood". The full stop in the middle is
 # where the recognizer cut the clip: the embedded preset cuts speech longer than 7 s at its
 # quietest moment (here at 4.8 s) and lets the LLM write each piece on its own
