@@ -233,7 +233,22 @@ def test_transcribe_by_beam_search(capsys, embedded_model):
         embedded_model.config.beams = greedy
 
 
-@pytest.mark.parametrize("option", [["--batch-size", "0"], ["--encoder-padding", "-2"], ["--beams", "0"]])
+@pytest.mark.slow
+def test_transcribe_cuts_long_speech_as_told(capsys, embedded_model, monkeypatch):
+    """The embedded preset cuts speech over 7 s at a pause; --max-segment-seconds none keeps the
+    whole window, and the transcript is then the one the model writes without cutting."""
+    clip = str(REPO / "tiny_audio" / "data" / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav")  # 7.1 s
+    assert embedded_model.config.max_segment_seconds == 7.0
+    assert main(["transcribe", clip, "--json", "--device", "cpu", "--max-segment-seconds", "none"]) == 0
+    whole = json.loads(capsys.readouterr().out)["text"]
+    monkeypatch.setattr(embedded_model.config, "max_segment_seconds", None)
+    assert whole == embedded_model.transcribe(clip)
+    monkeypatch.setattr(embedded_model.config, "max_segment_seconds", 7.0)
+    assert whole != embedded_model.transcribe(clip)  # the option changed something
+
+
+@pytest.mark.parametrize("option", [["--batch-size", "0"], ["--encoder-padding", "-2"], ["--beams", "0"],
+                                    ["--max-segment-seconds", "1"], ["--max-segment-seconds", "long"]])
 def test_bad_speed_options_are_one_line(tmp_path, capsys, option):
     clip = REPO / "tiny_audio" / "data" / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"
     assert main(["transcribe", str(clip), "--device", "cpu", *option]) == 2

@@ -133,6 +133,7 @@ def test_write_takes_another_prompt_and_checks_it(embedded_model):
 
 
 def test_transcribe_goes_window_by_window_and_keeps_their_order(embedded_model, monkeypatch):
+    monkeypatch.setattr(embedded_model.config, "max_segment_seconds", None)  # whole 30 s windows, no cuts at pauses
     clips = [load_clip(i).audio for i in range(5)]
     long_audio = np.concatenate(clips * 2)  # ~49 s: two windows
     windows = [long_audio[:N_SAMPLES], long_audio[N_SAMPLES:]]
@@ -147,7 +148,8 @@ def test_transcribe_goes_window_by_window_and_keeps_their_order(embedded_model, 
     assert calls == [[N_SAMPLES, len(long_audio) - N_SAMPLES]]
 
 
-def test_a_list_is_transcribed_in_batches_as_one_at_a_time(embedded_model):
+def test_a_list_is_transcribed_in_batches_as_one_at_a_time(embedded_model, monkeypatch):
+    monkeypatch.setattr(embedded_model.config, "max_segment_seconds", None)  # trace reads a clip whole, uncut
     audio = [load_clip(i).audio for i in range(5)]
     one_by_one = [embedded_model.trace(a).text for a in audio]
     assert embedded_model.transcribe(audio, batch_size=3) == one_by_one
@@ -214,6 +216,10 @@ def test_nearest_tokens_reads_the_llms_own_embeddings_back_whatever_their_length
 
 def test_with_max_segment_seconds_long_speech_is_written_piece_by_piece(embedded_model, monkeypatch):
     clip = load_clip("0870")  # 7.1 s
+    assert embedded_model.config.max_segment_seconds == 7.0  # the embedded preset cuts it once, at a pause
+    assert [end for _, end in embedded_model.pieces(clip.audio)][-1] == len(clip.audio)
+    assert len(embedded_model.pieces(clip.audio)) == 2
+    monkeypatch.setattr(embedded_model.config, "max_segment_seconds", None)
     assert embedded_model.pieces(clip.audio) == [(0, len(clip.audio))]  # one 30 s window
     monkeypatch.setattr(embedded_model.config, "max_segment_seconds", 3.5)
     pieces = embedded_model.pieces(clip.audio)

@@ -2,10 +2,12 @@
 
     tiny-audio transcribe FILE... [--bundled] [--json] [--model NAME_OR_FOLDER] [--batch-size B]
                      [--dtype bfloat16] [--encoder-padding SECONDS] [--beams N]
+                     [--max-segment-seconds SECONDS|none]
     tiny-audio explore [--preset NAME] [--weights]
     tiny-audio prepare-data OUT [--n N] [--split train|test] [--seed S]
     tiny-audio train DATA --out RUN [--steps N] [--batch-size B] ...
-    tiny-audio eval [--model M] [--data DIR] [--out results.json] [--batch-size B] [--dtype D] [--encoder-padding S] [--beams N]
+    tiny-audio eval [--model M] [--data DIR] [--out results.json] [--batch-size B] [--dtype D] [--encoder-padding S]
+                    [--beams N] [--max-segment-seconds S]
     tiny-audio doctor [--prepare]
     tiny-audio demo [--model M] [--device D] [--dtype D] [--port P]
 
@@ -57,11 +59,12 @@ def _quality_note(model: ASRModel) -> str | None:
 
 def _load_model(
     model: str | None, device: str | None = None, dtype: str | None = None, encoder_padding: float | None = None,
-    beams: int | None = None,
+    beams: int | None = None, max_segment: str | None = None,
 ) -> tuple[str, ASRModel, str | None]:
     """The model a command runs (``--model``, else the preset for this machine), with its
     quality note, which is also printed to stderr: ``(name, model, note or None)``.
-    ``encoder_padding`` and ``beams`` override the config's settings when given."""
+    ``encoder_padding``, ``beams`` and ``max_segment`` (seconds, or "none") override the
+    config's settings when given."""
     device = choose_device(device)
     name = model or presets.choose_preset(device)
     config = ASRConfig.from_pretrained(name)
@@ -69,11 +72,23 @@ def _load_model(
         config.encoder_padding_seconds = encoder_padding
     if beams is not None:
         config.beams = beams
+    if max_segment is not None:
+        config.max_segment_seconds = _segment_seconds(max_segment)
     config.validate()
     loaded = ASRModel.from_pretrained(name, config=config, device=device, dtype=dtype)
     if (note := _quality_note(loaded)) is not None:
         print(note, file=sys.stderr)
     return name, loaded, note
+
+
+def _segment_seconds(value: str) -> float | None:
+    """``--max-segment-seconds``: seconds, or "none" for Whisper's 30 s windows only."""
+    if value.strip().lower() == "none":
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"--max-segment-seconds takes seconds or 'none', got {value!r}") from None
 
 
 def _transcribe(args: argparse.Namespace) -> None:
@@ -82,7 +97,8 @@ def _transcribe(args: argparse.Namespace) -> None:
         raise ValueError("no audio given; pass one or more files, or --bundled for the bundled clips")
     _check_batch_size(args.batch_size)
     audio = [load_audio(p) for p in paths]  # read everything first: a bad file fails before loading the model
-    name, model, _ = _load_model(args.model, args.device, args.dtype, args.encoder_padding, args.beams)
+    name, model, _ = _load_model(args.model, args.device, args.dtype, args.encoder_padding, args.beams,
+                                 args.max_segment_seconds)
     texts = model.transcribe(audio, batch_size=args.batch_size, progress=len(audio) > args.batch_size)
     for path, samples, text in zip(paths, audio, texts):
         if args.json:
@@ -145,7 +161,8 @@ def _eval(args: argparse.Namespace) -> None:
         items = synthetic_items("test")
     else:
         items = manifest_items(args.data)
-    name, model, _ = _load_model(args.model, args.device, args.dtype, args.encoder_padding, args.beams)
+    name, model, _ = _load_model(args.model, args.device, args.dtype, args.encoder_padding, args.beams,
+                                 args.max_segment_seconds)
     result = evaluate(partial(model.transcribe, batch_size=args.batch_size, progress=True), items, batched=True)
     for clip in result.clips:
         print(f"{clip.wer:6.1%}  {clip.name}: {clip.hypothesis!r}")
@@ -184,8 +201,8 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
                                    "(bfloat16 is faster on CPUs with native bf16: see `tiny-audio doctor`)")
 
 
-def _add_speed_options(p: argparse.ArgumentParser) -> None:
-    """The options that trade time against accuracy (BENCHMARKS.md)."""
+def _add_decoding_options(p: argparse.ArgumentParser) -> None:
+    """The options that change how a model reads and writes: most trade time against accuracy (BENCHMARKS.md)."""
     p.add_argument("--batch-size", type=int, default=8, help="30 s windows decoded together (default: 8)")
     p.add_argument("--encoder-padding", type=float, metavar="SECONDS",
                    help="encode each clip with only this much of the silence after it; default: the model's "
@@ -194,6 +211,10 @@ def _add_speed_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--beams", type=int, metavar="N",
                    help="the LLM writes by beam search over N candidates (slower, more accurate: 4 takes about "
                         "twice the decoding time); default: the model's setting (1: greedy)")
+    p.add_argument("--max-segment-seconds", metavar="SECONDS",
+                   help="cut speech longer than this at its quietest moments and let the LLM write each piece on "
+                        "its own; 'none' keeps whole 30 s windows; default: the model's setting (7 for the embedded "
+                        "preset, none for the seed preset)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -205,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bundled", action="store_true", help="also transcribe the bundled LibriVox clips")
     p.add_argument("--json", action="store_true", help="one JSON object per line (path, text, ...)")
     _add_model_options(p)
-    _add_speed_options(p)
+    _add_decoding_options(p)
     p.set_defaults(run=_transcribe)
 
     p = sub.add_parser("explore", help="print the seed workshop's view of a preset")
@@ -264,7 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="librivox (the 5 bundled real clips, default), synthetic (the 60 bundled held-out "
                         "synthesized sentences), or a folder made by `tiny-audio prepare-data`")
     _add_model_options(p)
-    _add_speed_options(p)
+    _add_decoding_options(p)
     p.add_argument("--out", help="write per-clip references, hypotheses and WER to this JSON file")
     p.set_defaults(run=_eval)
 
