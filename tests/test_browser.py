@@ -179,6 +179,8 @@ def test_lesson_2_runs_all_cells_and_shows_its_widgets(lab, tmp_path):
     path, sources = _fresh_copy(notebooks)
     rows = {name: next(i for i, source in enumerate(sources) if source.startswith(f"{name}(")) for name in WIDGETS}
     expect = sync_api.expect
+    # playwright's assertions wait 5 s by default; a slow 2-core CPU can take longer to render 46 cells
+    expect.set_options(timeout=STARTUP_S * 1000)
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM)
         try:
