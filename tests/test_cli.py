@@ -248,7 +248,7 @@ def test_transcribe_cuts_long_speech_as_told(capsys, embedded_model, monkeypatch
 
 
 @pytest.mark.parametrize("option", [["--batch-size", "0"], ["--encoder-padding", "-2"], ["--beams", "0"],
-                                    ["--max-segment-seconds", "1"], ["--max-segment-seconds", "long"]])
+                                    ["--guidance-scale", "0.5"], ["--max-segment-seconds", "1"], ["--max-segment-seconds", "long"]])
 def test_bad_decoding_options_are_one_line(tmp_path, capsys, option):
     clip = REPO / "tiny_audio" / "data" / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"
     assert main(["transcribe", str(clip), "--device", "cpu", *option]) == 2

@@ -122,6 +122,18 @@ def test_beams_is_saved_with_the_config(tmp_path):
     assert ASRConfig.from_pretrained(tmp_path).beams == 4
 
 
+@pytest.mark.parametrize("scale", [0.5, 0, -1, 11, "1.5", True, None])
+def test_bad_guidance_scale_is_one_line(scale):
+    with pytest.raises(ValueError, match=r"guidance_scale must be a number from 1 \(off\) to 10, got"):
+        ASRConfig(guidance_scale=scale)
+
+
+def test_guidance_scale_is_saved_with_the_config(tmp_path):
+    assert ASRConfig().guidance_scale == 1.0  # off unless a model says otherwise
+    ASRConfig(guidance_scale=1.5).save_pretrained(tmp_path)
+    assert ASRConfig.from_pretrained(tmp_path).guidance_scale == 1.5
+
+
 def test_max_segment_seconds_is_saved_with_the_config(tmp_path):
     config = ASRConfig(max_segment_seconds=4.5)
     config.save_pretrained(tmp_path)

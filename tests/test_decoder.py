@@ -5,7 +5,18 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tiny_audio.decoder import AUDIO_TOKEN, PromptPrefix, build_prompt, generate, merge_audio, stop_token_ids, NO_REPEAT_NGRAM
+from transformers import GenerationConfig, LogitsProcessor
+
+from tiny_audio.decoder import (
+    AUDIO_TOKEN,
+    NO_REPEAT_NGRAM,
+    AudioGuidance,
+    PromptPrefix,
+    build_prompt,
+    generate,
+    merge_audio,
+    stop_token_ids,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -148,3 +159,61 @@ def test_generate_wants_one_limit_per_prompt(parts):
     llm, tokenizer = parts
     with pytest.raises(ValueError, match="one limit per prompt"):
         generate(llm, tokenizer, _prompts(llm, tokenizer, QUESTIONS[:2]), [5])
+
+
+def _ids(tokenizer, question):
+    text = tokenizer.apply_chat_template([{"role": "user", "content": question}], tokenize=False, add_generation_prompt=True)
+    return torch.tensor(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def test_guidance_follows_its_formula_step_by_step(parts):
+    """Greedy decoding with AudioGuidance writes, token by token, the argmax of
+    cond + (scale - 1) * (cond - uncond), each side read afresh by the LLM."""
+    llm, tokenizer = parts
+    [prompt], uncond_ids, scale = _prompts(llm, tokenizer, QUESTIONS[:1]), _ids(tokenizer, QUESTIONS[1]), 2.0
+    [guided] = generate(llm, tokenizer, [prompt], 8, guidance=(uncond_ids, scale))
+    written = []
+    with torch.no_grad():
+        for _ in range(8):
+            new = torch.tensor(written, dtype=torch.long)
+            cond = llm(inputs_embeds=torch.cat([prompt, llm.get_input_embeddings()(new)])[None]).logits[0, -1]
+            uncond = llm(input_ids=torch.cat([uncond_ids, new])[None]).logits[0, -1]
+            cond, uncond = cond.log_softmax(-1), uncond.log_softmax(-1)
+            written.append(int((cond + (scale - 1) * (cond - uncond)).argmax()))
+    n = len(guided.token_ids)
+    assert n > 2 and guided.token_ids.tolist() == written[:n]
+    [plain] = generate(llm, tokenizer, [prompt], 8)
+    assert guided.text != plain.text  # the guidance changed what was written
+
+
+class _GuidanceWithoutCache(LogitsProcessor):
+    """AudioGuidance's arithmetic with the unconditional side read from scratch every step:
+    right under any reordering of beams, slowly."""
+
+    def __init__(self, llm, unconditional_ids, scale):
+        self.llm, self.unconditional_ids, self.scale = llm, unconditional_ids, scale
+
+    def __call__(self, input_ids, scores):
+        cond = scores.float().log_softmax(-1)
+        ids = torch.cat([self.unconditional_ids.expand(len(input_ids), -1), input_ids], dim=1)
+        uncond = self.llm(input_ids=ids).logits[:, -1].float().log_softmax(-1)
+        return (cond + (self.scale - 1) * (cond - uncond)).masked_fill(torch.isinf(cond), -torch.inf)
+
+
+def test_guidance_keeps_its_cache_in_step_with_the_beams(parts):
+    """Beam search reorders its rows every step; the guidance's cache follows them, so beam
+    search writes what it writes with the unconditional side read from scratch."""
+    llm, tokenizer = parts
+    prompts = _prompts(llm, tokenizer, QUESTIONS[::2])
+    uncond_ids = _ids(tokenizer, QUESTIONS[1])
+    config = GenerationConfig(do_sample=False, num_beams=3, max_new_tokens=12, pad_token_id=tokenizer.eos_token_id)
+    length = max(len(p) for p in prompts)
+    embeds = torch.stack([torch.cat([p.new_zeros(length - len(p), p.shape[-1]), p]) for p in prompts])
+    mask = torch.stack([torch.arange(length) >= length - len(p) for p in prompts]).long()
+    position_ids = (mask.cumsum(-1) - 1).clamp(min=0)
+    runs = [
+        llm.generate(inputs_embeds=embeds, attention_mask=mask, position_ids=position_ids, generation_config=config,
+                     logits_processor=[guidance(llm, uncond_ids, 1.5)])
+        for guidance in (AudioGuidance, _GuidanceWithoutCache)
+    ]
+    assert torch.equal(runs[0], runs[1])

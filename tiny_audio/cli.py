@@ -2,12 +2,12 @@
 
     tiny-audio transcribe FILE... [--bundled] [--json] [--model NAME_OR_FOLDER] [--batch-size B]
                      [--dtype bfloat16] [--encoder-padding SECONDS] [--beams N]
-                     [--max-segment-seconds SECONDS|none]
+                     [--guidance-scale G] [--max-segment-seconds SECONDS|none]
     tiny-audio explore [--preset NAME] [--weights]
     tiny-audio prepare-data OUT [--n N] [--split train|test] [--seed S]
     tiny-audio train DATA --out RUN [--steps N] [--batch-size B] ...
     tiny-audio eval [--model M] [--data DIR] [--out results.json] [--batch-size B] [--dtype D] [--encoder-padding S]
-                    [--beams N] [--max-segment-seconds S]
+                    [--beams N] [--guidance-scale G] [--max-segment-seconds S]
     tiny-audio doctor [--prepare]
     tiny-audio demo [--model M] [--device D] [--dtype D] [--port P]
 
@@ -58,27 +58,31 @@ def _quality_note(model: ASRModel) -> str | None:
 
 
 def _load_model(
-    model: str | None, device: str | None = None, dtype: str | None = None, encoder_padding: float | None = None,
-    beams: int | None = None, max_segment: str | None = None,
+    model: str | None, device: str | None = None, dtype: str | None = None, decoding: argparse.Namespace | None = None,
 ) -> tuple[str, ASRModel, str | None]:
     """The model a command runs (``--model``, else the preset for this machine), with its
     quality note, which is also printed to stderr: ``(name, model, note or None)``.
-    ``encoder_padding``, ``beams`` and ``max_segment`` (seconds, or "none") override the
-    config's settings when given."""
+    ``decoding``'s options (``_add_decoding_options``) override the config's settings when given."""
     device = choose_device(device)
     name = model or presets.choose_preset(device)
     config = ASRConfig.from_pretrained(name)
-    if encoder_padding is not None:
-        config.encoder_padding_seconds = encoder_padding
-    if beams is not None:
-        config.beams = beams
-    if max_segment is not None:
-        config.max_segment_seconds = _segment_seconds(max_segment)
+    if decoding is not None:
+        for field, value in _decoding_settings(decoding).items():
+            setattr(config, field, value)
     config.validate()
     loaded = ASRModel.from_pretrained(name, config=config, device=device, dtype=dtype)
     if (note := _quality_note(loaded)) is not None:
         print(note, file=sys.stderr)
     return name, loaded, note
+
+
+def _decoding_settings(args: argparse.Namespace) -> dict[str, object]:
+    """The config fields the decoding options set: only those given on the command line."""
+    given = {"encoder_padding_seconds": args.encoder_padding, "beams": args.beams, "guidance_scale": args.guidance_scale}
+    settings = {field: value for field, value in given.items() if value is not None}
+    if args.max_segment_seconds is not None:  # "none" is given and means None
+        settings["max_segment_seconds"] = _segment_seconds(args.max_segment_seconds)
+    return settings
 
 
 def _segment_seconds(value: str) -> float | None:
@@ -97,8 +101,7 @@ def _transcribe(args: argparse.Namespace) -> None:
         raise ValueError("no audio given; pass one or more files, or --bundled for the bundled clips")
     _check_batch_size(args.batch_size)
     audio = [load_audio(p) for p in paths]  # read everything first: a bad file fails before loading the model
-    name, model, _ = _load_model(args.model, args.device, args.dtype, args.encoder_padding, args.beams,
-                                 args.max_segment_seconds)
+    name, model, _ = _load_model(args.model, args.device, args.dtype, decoding=args)
     texts = model.transcribe(audio, batch_size=args.batch_size, progress=len(audio) > args.batch_size)
     for path, samples, text in zip(paths, audio, texts):
         if args.json:
@@ -161,8 +164,7 @@ def _eval(args: argparse.Namespace) -> None:
         items = synthetic_items("test")
     else:
         items = manifest_items(args.data)
-    name, model, _ = _load_model(args.model, args.device, args.dtype, args.encoder_padding, args.beams,
-                                 args.max_segment_seconds)
+    name, model, _ = _load_model(args.model, args.device, args.dtype, decoding=args)
     result = evaluate(partial(model.transcribe, batch_size=args.batch_size, progress=True), items, batched=True)
     for clip in result.clips:
         print(f"{clip.wer:6.1%}  {clip.name}: {clip.hypothesis!r}")
@@ -211,6 +213,9 @@ def _add_decoding_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--beams", type=int, metavar="N",
                    help="the LLM writes by beam search over N candidates (slower, more accurate: 4 takes about "
                         "twice the decoding time); default: the model's setting (1: greedy)")
+    p.add_argument("--guidance-scale", type=float, metavar="G",
+                   help="how much more the LLM follows the audio than its own idea of the sentence (classifier-free "
+                        "guidance; 1: off; about half again the decoding time above 1); default: the model's setting")
     p.add_argument("--max-segment-seconds", metavar="SECONDS",
                    help="cut speech longer than this at its quietest moments and let the LLM write each piece on "
                         "its own; 'none' keeps whole 30 s windows; default: the model's setting (7 for the embedded "

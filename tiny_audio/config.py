@@ -20,6 +20,8 @@ from .sampling import MIN_SEGMENT_SECONDS, SAMPLE_RATE
 from .presets import PRESETS, config_file
 from .weights import first_line
 
+MAX_GUIDANCE_SCALE = 10.0  # far past any useful scale: beyond ~2 the LLM writes against its own grammar
+
 
 def _sub_config(value: PretrainedConfig | dict | None) -> PretrainedConfig | None:
     """Rebuild a nested config from the dict form it takes in JSON."""
@@ -52,6 +54,10 @@ class ASRConfig(PretrainedConfig):
         beams: how the LLM writes: 1 (default) greedily, the most likely token at each
             step; more keeps that many candidate transcripts and returns the likeliest
             whole one (about twice the decoding time at 4; README, "Where this stands").
+        guidance_scale: how much more the LLM follows the audio than its own sense of what a
+            sentence should say (classifier-free guidance, ``decoder.AudioGuidance``): each
+            step's log-probabilities with the audio are pushed away from those for the prompt
+            without it. 1 (default): off; above 1 costs about half again the decoding time.
     """
 
     model_type = "tiny_audio"
@@ -70,6 +76,7 @@ class ASRConfig(PretrainedConfig):
         encoder_padding_seconds: float | None = None,
         max_segment_seconds: float | None = None,
         beams: int = 1,
+        guidance_scale: float = 1.0,
         **kwargs,
     ) -> None:
         self.audio_model_id = audio_model_id
@@ -84,6 +91,7 @@ class ASRConfig(PretrainedConfig):
         self.max_segment_seconds = max_segment_seconds
         # not "num_beams": transformers keeps generation settings out of model configs
         self.beams = beams
+        self.guidance_scale = guidance_scale
         self.validate()
         super().__init__(**kwargs)
 
@@ -105,6 +113,9 @@ class ASRConfig(PretrainedConfig):
                              f"({2 * MIN_SEGMENT_SECONDS:g}, {N_SAMPLES // SAMPLE_RATE}], got {segment!r}")
         if isinstance(self.beams, bool) or not isinstance(self.beams, int) or self.beams < 1:
             raise ValueError(f"beams must be a positive integer (1: greedy decoding), got {self.beams!r}")
+        scale = self.guidance_scale
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 1 <= scale <= MAX_GUIDANCE_SCALE:
+            raise ValueError(f"guidance_scale must be a number from 1 (off) to {MAX_GUIDANCE_SCALE:g}, got {scale!r}")
         if self.prompt.count(AUDIO_TOKEN) != 1:
             raise ValueError(f"prompt must contain {AUDIO_TOKEN} exactly once, got {self.prompt!r}")
         if self.audio_config is not None and self.audio_config.d_model != self.encoder_dim:

@@ -7,6 +7,10 @@ the prompt, and overwrite the placeholder positions with the projector's vectors
 does, one token at a time; greedily by default (beam search on request), never sampling,
 so a lesson's output is the same every run.
 
+The LLM can be made to follow the audio more closely than its own prior (``AudioGuidance``,
+classifier-free guidance): each step's log-probabilities are pushed away from those the
+same LLM gives the prompt with no audio at all, which is the sentence it would write anyway.
+
 Two things make transcribing many clips cheaper without changing what is written:
 ``generate`` decodes a batch of prompts at once (each step then reads the LLM's weights
 once for all of them), and the prompt's text before the audio, the same for every clip,
@@ -23,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
-from transformers import DynamicCache, GenerationConfig, PreTrainedModel, PreTrainedTokenizerBase
+from transformers import DynamicCache, GenerationConfig, LogitsProcessor, PreTrainedModel, PreTrainedTokenizerBase
 from transformers.modeling_outputs import CausalLMOutputWithPast
 
 AUDIO_TOKEN = "<audio>"
@@ -171,6 +175,57 @@ class PromptPrefix:
         return cache
 
 
+class AudioGuidance(LogitsProcessor):
+    """Classifier-free guidance toward the audio, as a transformers logits processor.
+
+    At each step the LLM's log-probabilities with the audio, ``cond``, become
+    ``cond + (scale - 1) * (cond - uncond)``, where ``uncond`` are its log-probabilities
+    for the same words written so far after the prompt *without* audio slots: what the
+    LLM would write from the instruction alone. Words the audio made likelier gain; words
+    the LLM likes anyway (the fluent gist of a sentence) lose. 1 changes nothing.
+
+    The unconditional prompt is the same for every row, so its key/value cache depends only
+    on the tokens written; beam search reorders rows between steps, and each row's
+    history is matched to the previous step's rows to reorder the cache with it.
+
+    Args:
+        llm: the frozen causal LM.
+        unconditional_ids: the prompt without audio, ``(n_uncond,)``.
+        scale: the guidance scale (> 1 follows the audio more).
+    """
+
+    def __init__(self, llm: PreTrainedModel, unconditional_ids: torch.Tensor, scale: float) -> None:
+        self.llm, self.unconditional_ids, self.scale = llm, unconditional_ids.to(llm.device), scale
+        self.cache: DynamicCache | None = None
+        self.written: torch.Tensor | None = None  # each row's tokens at the previous step, (rows, n_new - 1)
+
+    @torch.no_grad()
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        """``input_ids (rows, n_new)``: the tokens written so far; ``scores (rows, vocab)``."""
+        cond = scores.float().log_softmax(-1)
+        if self.cache is None:  # the first step: read the prompt without audio, once for all rows
+            out = self.llm(input_ids=self.unconditional_ids[None], use_cache=True)
+            cache = getattr(out, CACHE_ARG)
+            cache.batch_repeat_interleave(len(input_ids))
+            logits = out.logits[:, -1].expand(len(input_ids), -1)
+        else:
+            same_history = (input_ids[:, None, :-1] == self.written[None]).all(-1)  # (rows, previous rows)
+            cache = self.cache
+            cache.reorder_cache(same_history.int().argmax(-1))
+            position = len(self.unconditional_ids) + input_ids.shape[1] - 1
+            out = self.llm(
+                input_ids=input_ids[:, -1:],
+                position_ids=torch.full((len(input_ids), 1), position, device=input_ids.device),
+                use_cache=True,
+                **{CACHE_ARG: cache},
+            )
+            logits = out.logits[:, -1]
+        self.cache, self.written = cache, input_ids
+        uncond = logits.float().log_softmax(-1)  # (rows, vocab)
+        guided = cond + (self.scale - 1) * (cond - uncond)
+        return guided.masked_fill(torch.isinf(cond), -torch.inf)  # tokens other rules forbid stay forbidden
+
+
 @torch.no_grad()
 def generate(
     llm: PreTrainedModel,
@@ -179,6 +234,7 @@ def generate(
     max_new_tokens: int | Sequence[int],
     prefix: PromptPrefix | None = None,
     num_beams: int = 1,
+    guidance: tuple[torch.Tensor, float] | None = None,
 ) -> list[Generation]:
     """Decoding of merged prompts, all at once, keeping each written token's probabilities.
 
@@ -195,6 +251,10 @@ def generate(
         prefix: the shared first tokens, already read by the LLM; None reads every token.
         num_beams: 1 writes greedily; more keeps that many candidates per prompt (beam
             search) and returns the likeliest whole transcript.
+        guidance: ``(unconditional_ids, scale)`` to write with ``AudioGuidance``: the
+            prompt's ids without audio slots ``(n_uncond,)`` and the guidance scale;
+            None writes from the LLM's own probabilities. ``token_probs`` stay the LLM's
+            own (with the audio, unguided) either way.
     """
     limits = [max_new_tokens] * len(prompts) if isinstance(max_new_tokens, int) else list(max_new_tokens)
     if len(prompts) == 0 or len(limits) != len(prompts):
@@ -229,6 +289,7 @@ def generate(
             attention_mask=attention_mask,
             position_ids=(attention_mask.cumsum(-1) - 1).clamp(min=0),  # padding takes no position
             generation_config=config,
+            logits_processor=None if guidance is None else [AudioGuidance(llm, *guidance)],
             # every beam starts from the same prefix, so the cache is copied once per beam
             **{CACHE_ARG: None if prefix is None else prefix.cache_for(len(prompts) * num_beams)},
         )

@@ -385,8 +385,16 @@ class ASRModel(PreTrainedModel):
             [MIN_NEW_TOKENS + math.ceil(MAX_TOKENS_PER_SECOND * s) for s in seconds],
             prefix=self._prompt_prefix(prompt),
             num_beams=self.config.beams,
+            guidance=self._guidance(prompt),
         )
         return [(input_ids, audio_mask, generation) for (input_ids, audio_mask, _), generation in zip(prompts, generations)]
+
+    def _guidance(self, prompt: str) -> tuple[torch.Tensor, float] | None:
+        """``generate``'s guidance for ``prompt``: its ids with no audio slots and the
+        config's scale; None when the scale is 1 (off)."""
+        if self.config.guidance_scale == 1:
+            return None
+        return build_prompt(self.tokenizer, 0, prompt)[0], float(self.config.guidance_scale)
 
     def prompt_with_audio(
         self, audio_embeddings: torch.Tensor, prompt: str | None = None
