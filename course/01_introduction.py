@@ -299,9 +299,10 @@ print("A sample rate is part of the data: a model fed audio at the wrong rate he
 # Time to run the whole pipeline. `model.transcribe` computes the log-mel spectrogram, runs
 # the Whisper encoder, passes its vectors through the projector, places the projector's
 # output inside a prompt that asks the LLM to transcribe the speech, and lets the LLM
-# write. It keeps the four likeliest partial transcripts as it writes (beam search) and
-# returns the likeliest whole one; nothing is left to chance, so the output is the same
-# every time.
+# write. It keeps the four likeliest partial transcripts as it writes (beam search),
+# leans each word toward what the audio says rather than what the LLM would guess without it
+# (guidance, lesson 4), and returns the likeliest whole transcript; nothing is left to
+# chance, so the output is the same every time.
 #
 # Next to it we run a finished recognizer. Whisper has a second half that our pipeline
 # does not use: its own decoder, trained together with the encoder to write transcripts.

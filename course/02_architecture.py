@@ -475,7 +475,9 @@ plt.show()
 #
 # The language model then writes one token at a time. The embedded preset keeps the four
 # likeliest partial transcripts as it goes (**beam search**, `config.beams = 4`) and returns
-# the likeliest whole one; nothing is sampled, so the output is the same every run.
+# the likeliest whole one, each step nudged toward what the audio says and away from what the
+# LLM would write without it (**guidance**, `config.guidance_scale = 1.5`; lesson 4); nothing
+# is sampled, so the output is the same every run.
 # `model.trace` runs the
 # whole pipeline and keeps every intermediate result, including how sure the model was of
 # each token it wrote:

@@ -365,7 +365,8 @@ for name, hypothesis in (("random projector", before), ("after 50 steps", after_
 # one). The whole recipe, data included, takes about an hour on a 2-core CPU — data 9,
 # cache 11.5, CTC 6, the LLM stage 38 minutes (BENCHMARKS.md) — and from random weights it
 # gets 65% WER on the LibriVox clips, 63% on short held-out clips and 61% on the synthetic
-# test (written with 4 beams, as the preset writes): the right kind of sentence with some
+# test (written with 4 beams, before the preset also guided its writing toward the audio):
+# the right kind of sentence with some
 # of the words, still far from a finished recognizer. On a GPU the same command trains in
 # bf16 automatically (`--device cuda` is the default when one is visible).
 #

@@ -217,3 +217,6 @@ def test_guidance_keeps_its_cache_in_step_with_the_beams(parts):
         for guidance in (AudioGuidance, _GuidanceWithoutCache)
     ]
     assert torch.equal(runs[0], runs[1])
+    guided = generate(llm, tokenizer, prompts, 12, num_beams=3, guidance=(uncond_ids, 1.5))
+    assert [g.text for g in guided] == [generate(llm, tokenizer, [p], 12, num_beams=3, guidance=(uncond_ids, 1.5))[0].text
+                                        for p in prompts]  # a batch writes what each prompt writes alone

@@ -226,3 +226,26 @@ def test_with_max_segment_seconds_long_speech_is_written_piece_by_piece(embedded
     assert len(pieces) >= 3 and all(end - start <= 3.5 * SAMPLE_RATE for start, end in pieces)
     alone = [embedded_model.transcribe(clip.audio[start:end]) for start, end in pieces]
     assert embedded_model.transcribe(clip.audio) == " ".join(text for text in alone if text)
+
+
+def test_decoding_settings_hold_inside_the_block_only(embedded_model):
+    """``decoding`` changes how the model writes for a while and puts the preset's settings back,
+    also when the block fails."""
+    shipped = embedded_model.config.beams, embedded_model.config.guidance_scale
+    assert shipped == (4, 1.5)
+    with embedded_model.decoding(beams=1, guidance_scale=1.0) as model:
+        assert (model.config.beams, model.config.guidance_scale) == (1, 1.0)
+    assert (embedded_model.config.beams, embedded_model.config.guidance_scale) == shipped
+    with pytest.raises(RuntimeError), embedded_model.decoding(beams=2):
+        raise RuntimeError
+    assert embedded_model.config.beams == 4
+
+
+def test_decoding_rejects_bad_settings_in_one_line(embedded_model):
+    with pytest.raises(ValueError, match="decoding\\(\\) sets only beams, guidance_scale"):
+        with embedded_model.decoding(temperature=0.7):
+            pass
+    with pytest.raises(ValueError, match="guidance_scale must be a number from 1"):
+        with embedded_model.decoding(guidance_scale=0.2):
+            pass
+    assert embedded_model.config.guidance_scale == 1.5

@@ -11,9 +11,11 @@ folder (or freshly initialised when there is none yet).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +59,7 @@ PROJECTOR_FILE = "model.safetensors"  # save_pretrained's file name; holds the p
 MAX_TOKENS_PER_SECOND = 6  # fast speech is ~4 LLM tokens/s; the margin stops runaway output
 MIN_NEW_TOKENS = 8  # on top of that: room for the end-of-text token and punctuation of a short clip
 PROJECTOR_SEED = 0  # a fresh projector is initialised the same way every run
+DECODING_SETTINGS = ("beams", "guidance_scale", "max_segment_seconds", "encoder_padding_seconds")  # ASRModel.decoding
 # Keywords of from_pretrained that say where a hub id's files are (passed on to the download).
 HUB_KWARGS = frozenset({"revision", "token", "cache_dir", "local_files_only", "force_download", "proxies"})
 # Keywords that transformers' AutoModel and pipeline() add to every call; they concern remote
@@ -511,6 +514,29 @@ class ASRModel(PreTrainedModel):
                 texts[c][k] = generation.text
         joined = [" ".join(t for t in clip_texts if t) for clip_texts in texts]
         return joined if isinstance(audio, list) else joined[0]
+
+    @contextlib.contextmanager
+    def decoding(self, **settings) -> Iterator[ASRModel]:
+        """Transcribe with other decoding settings for a while, e.g. greedily and unguided::
+
+            with model.decoding(beams=1, guidance_scale=1.0):
+                text = model.transcribe(clip)
+
+        ``settings`` are config fields (``beams``, ``guidance_scale``, ``max_segment_seconds``,
+        ``encoder_padding_seconds``); they are checked like the config's own and put back on exit.
+        """
+        unknown = sorted(set(settings) - set(DECODING_SETTINGS))
+        if unknown:
+            raise ValueError(f"decoding() sets only {', '.join(DECODING_SETTINGS)}; got {', '.join(unknown)}")
+        before = {field: getattr(self.config, field) for field in settings}
+        try:
+            for field, value in settings.items():
+                setattr(self.config, field, value)
+            self.config.validate()
+            yield self
+        finally:
+            for field, value in before.items():
+                setattr(self.config, field, value)
 
     def pieces(self, samples: np.ndarray) -> list[tuple[int, int]]:
         """Where ``transcribe`` cuts a clip of ``(n_samples,)``: ``(start, end)`` of each piece.

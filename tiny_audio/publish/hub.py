@@ -197,8 +197,7 @@ def model_card(
         "",
         "## Evaluation",
         "",
-        "Word error rate (jiwer, on text normalized like Whisper's papers; "
-        f"{'greedy decoding' if config.beams == 1 else f'beam search over {config.beams} candidates'}):",
+        f"Word error rate (jiwer, on text normalized like Whisper's papers; {_decoding(config)}):",
         "",
         "| test set | clips | WER |",
         "| --- | ---: | ---: |",
@@ -237,6 +236,14 @@ def write_model_card(folder: str | Path, evaluations: Mapping[str, Evaluation], 
     path = Path(folder) / CARD_FILE
     atomic_write_bytes(path, model_card(folder, evaluations, **kwargs).encode())
     return path
+
+
+def _decoding(config: ASRConfig) -> str:
+    """How the config's LLM writes, in words: "greedy decoding", "beam search over 4 candidates, ..."."""
+    words = "greedy decoding" if config.beams == 1 else f"beam search over {config.beams} candidates"
+    if config.guidance_scale != 1:
+        words += f", guided toward the audio at scale {config.guidance_scale:g}"
+    return words
 
 
 def _slug(name: str) -> str:
