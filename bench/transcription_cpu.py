@@ -24,6 +24,7 @@ from common import machine, report, timed
 from tiny_audio import SAMPLE_RATE, ASRConfig, ASRModel
 from tiny_audio.evaluation import evaluate, librivox_items, synthetic_items
 from tiny_audio.evaluation.reference import FasterWhisperTranscriber, WhisperTranscriber
+from tiny_audio.publish.hub import decoding_description
 from tiny_audio.weights.device import has_fast_bf16
 
 BATCHED = {"tiny_audio embedded, fast settings"}
@@ -57,8 +58,9 @@ def main() -> None:
     }
     lines = [
         f"{len(test_sets['LibriVox'])} LibriVox + {len(test_sets['synthetic'])} synthetic clips, "
-        f"{audio_seconds:.1f} s of audio; ours writes with the embedded preset's "
-        f"{ASRConfig.from_pretrained('embedded').beams} beams, Whisper greedily; on {machine(torch.device('cpu'))}",
+        f"{audio_seconds:.1f} s of audio; ours writes as the embedded preset does "
+        f"({decoding_description(ASRConfig.from_pretrained('embedded'))}), Whisper greedily; "
+        f"on {machine(torch.device('cpu'))}",
         f"{'system':<36} {'audio s / wall s':>16} {'WER LibriVox':>13} {'WER synthetic':>14}",
     ]
     for name, build in systems.items():

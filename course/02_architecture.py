@@ -493,18 +493,23 @@ plt.show()
 
 # %% [markdown]
 # Compare it with the reference, "he was not an ill disposed young man". The LLM wrote one
-# sentence and ended its turn. "He was not, an ill-… young man" is what was said, slot for
-# slot; where the slots held nothing it could read ("disposed"), it built a word from the
-# sounds it half heard: "sp" and "ooked", "ill-spooked". The shipped projector was trained
-# on a CPU, on synthetic voices only (lesson 3), and this is typical of it: the sentence's
-# frame and its common words, not yet the rare ones.
+# sentence and ended its turn. "He ... not, an ... young man" is what was said, slot for
+# slot; where the slots held nothing it could read ("ill-disposed"), it wrote a word that
+# fits the sentence instead: "innocent". The shipped projector was trained on a CPU, on
+# synthetic voices only (lesson 3), and this is typical of it: the sentence's frame and its
+# common words, not yet the rare ones.
 #
-# Look at the bars: the model was sure of "He", "not", "an" and " man", less sure of
-# " young" (0.41) and of the comma after "not", and much less sure of " ill" (runner-up:
-# " innocent", the word a reader would guess from the sentence alone) and of " sp". For " was" it hesitated between " was" and " wasn" — the start of
-# "wasn't", which is what "was not" sounds like said quickly. A language model's confidence
-# tells you how well a token fits the text so far *and* the audio; where the two pull apart,
-# the bar is low.
+# Look at the bars: the model was sure of "He", "'t", " an", " man" and the full stop, and
+# unsure of " not" (0.32), " innocent" (0.23; runners-up " angel" and " old") and " young"
+# (0.23). One bar is not the tallest in its column: at the second token the LLM gave " was"
+# 0.68 and " wasn" 0.30, yet " wasn" was written. The decoding chooses by more than one
+# step's bar: beam search weighs whole transcripts, and the **guidance** of lesson 4 asks
+# the LLM what it would write with no audio at all and favours the tokens the audio made
+# likelier than that. " was" is what any sentence starting "He" says next; " wasn" — the
+# start of "wasn't", which is what "was not" sounds like said quickly — is what the audio
+# added. (Without the guidance the same beams write "He was not, an ill-spooked young man.")
+# The bars are the LLM's own probabilities with the audio: how well a token fits the text so
+# far *and* the sound; where the two pull apart, the bar is low.
 #
 # ### Exercise 2.5
 # Which positions of the prompt hold the audio? Print the first and last audio position and
@@ -639,11 +644,11 @@ for name, t in [("original", trace), ("8 kHz", telephone_trace)]:
 # No shape changes: `degrade` returns 16 kHz samples again, of the same length, so every
 # stage sees the same sizes. Only the numbers change — the encoder hears no sound above
 # 4 kHz — and with them what the slots point at: one slot fewer lands on a said word, and
-# the transcript changes where the LLM was unsure in the original (all under 0.5 in the
-# bar chart above): " young" goes, and "ill-spooked" becomes "innocent", the
-# runner-up it had for " ill" — with less of the sound to go on, the word that fits the
-# sentence wins. The rest survives, because the training data included telephone-band
-# audio (lesson 3); words the model was barely sure of go first.
+# the transcript changes where the LLM was unsure in the original (under 0.5 in the bar
+# chart above): "wasn't" goes back to the likelier " was", " young" goes, and " man" comes
+# out twice, run together ("manman") — where the sound is thinner the guidance can push a
+# token the audio favours once too often. The rest survives, because the training data
+# included telephone-band audio (lesson 3); words the model was barely sure of go first.
 #
 # ## Further reading
 #

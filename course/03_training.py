@@ -316,6 +316,7 @@ print(f"projector weights: {Path(model.projector_source).name}, {record['steps']
 print(f"data: {record['data']}")
 for name, wer in record["wer"].items():
     print(f"WER on {name}: {wer:.1%}  (Whisper's own decoder: {record['whisper_own_decoder_wer'][name]:.1%})")
+print(f"measured {record['wer_measured']}")
 
 # %% [markdown]
 # The same clip, three projectors: the random one, the one we just trained for 50 steps,
@@ -332,14 +333,19 @@ for name, hypothesis in (("random projector", before), ("after 50 steps", after_
 # Nothing else changed between these three lines: the same encoder heard the same audio,
 # the same LLM read the same prompt. Only 1.5 million numbers in the projector differ.
 #
-# With the random projector the LLM echoes its own prompt; after 50 steps of training it
-# answers like the chat assistant it was built to be ("I'm sorry for the confusion…"):
-# a few seconds of CTC move the readout, not yet the LLM, and the LLM still takes the audio
-# slots for a conversation. The shipped projector writes "He was not, an ill-spooked young
-# man." — seven of the eight words, and for "disposed" a made-up word built from the sounds
-# it half heard. Its record shows where it stands overall: 52% WER on the five LibriVox
-# clips and 53% on the 60 held-out synthetic clips (Whisper's own decoder: 1.4% and 15.7%);
-# since the preset cuts speech longer than 7 s at a pause (lesson 1), LibriVox is at 48%.
+# With the random projector the LLM writes fragments ("Wo Qu Qu Quamp…"): the recognizer
+# steers it away from what it would write with no audio (guidance, lesson 4), and vectors
+# that mean nothing leave it nothing else. After 50 steps of training it answers like the
+# chat assistant it was built to be ("Here's a corrected transcription of the speech:")
+# and fills the quote with syllables: a few seconds of CTC move the readout, not yet the
+# LLM, and the LLM still takes the audio slots for a conversation. The shipped projector
+# writes "He wasn't not, an innocent young man.": "he", "not", "an", "young man" are right,
+# "was not" came out as "wasn't not", and for "ill-disposed", which it could not read, it
+# put a word that fits the sentence. Its record shows where it stands overall, measured as
+# the preset now writes (4 beams, guided toward the audio, speech over 7 s cut at a pause):
+# 48% WER on the five LibriVox clips and 47% on the 60 held-out synthetic clips (Whisper's
+# own decoder: 1.4% and 15.7%; when the projector was shipped, before the cut and the
+# guidance, 52% and 53%).
 # **It listens, but it is not yet a good recognizer**: trained on a CPU on synthetic voices
 # only, it gets short, common sentences and loses long or rare ones (lesson 4 takes its
 # errors apart). Exercise 3.4 puts a number on what it learned: on a sentence it never

@@ -146,17 +146,26 @@ plot_alignment(clip.text, hypothesis)
 plt.show()
 
 # %% [markdown]
-# The field does not write this by hand: `jiwer` computes the same alignment, and
-# `tiny_audio.evaluation.word_error_rate` is `jiwer` on normalized text. The three agree:
+# The field does not write this by hand: `jiwer` aligns the words the same way, and
+# `tiny_audio.evaluation.word_error_rate` is `jiwer` on normalized text. The three agree on
+# the number of edits, and so on the WER:
 
 # %%
 measures = jiwer.process_words(normalize(clip.text), normalize(hypothesis))
 print(f"by hand : S={counts['S']} D={counts['D']} I={counts['I']}")
 print(f"jiwer   : S={measures.substitutions} D={measures.deletions} I={measures.insertions}, WER {measures.wer:.1%}")
 print(f"package : WER {word_error_rate([clip.text], [hypothesis]):.1%}")
-assert (measures.substitutions, measures.deletions, measures.insertions) == (counts["S"], counts["D"], counts["I"])
+assert measures.substitutions + measures.deletions + measures.insertions == sum(counts.values())
 
 # %% [markdown]
+# They need not agree on the kinds of edit. The normalizer spells "wasn't" as "was not", so
+# the hypothesis reads "he was not not an innocent young man". Our backtrace lines it up as
+# three substitutions ("an" -> "not", "ill" -> "an", "disposed" -> "innocent"); jiwer as one
+# insertion (the second "not"), one substitution ("ill" -> "innocent") and one deletion
+# ("disposed"). Both are alignments with the fewest edits, three; where several exist, which
+# one a program reports depends on the order it tries the moves in. The WER is the same
+# either way, which is why it, not the split, is the number to report.
+#
 # Two things follow from the formula. WER can exceed 100%: a hypothesis that rambles on
 # adds insertions without limit. And over a test set it is **errors summed over all clips
 # divided by all reference words**, not the mean of per-clip WERs — long clips weigh more.
@@ -201,7 +210,7 @@ print(f"normalized WER: {word_error_rate([clip.text], [whisper_text]):.1%}")
 # - **synthetic**: the first 7 of the 60 bundled held-out synthesized sentences
 #   (clean speech, sentences from the corpus's test split). All 60 would take this lesson
 #   past its 90-second budget; `tiny-audio eval --data synthetic` scores all of them (the
-#   shipped record says 52.7% for ours, 15.7% for Whisper's decoder).
+#   shipped record says 46.5% for ours, 15.7% for Whisper's decoder).
 #
 # `evaluate(transcribe, items)` runs any `audio -> text` function over `(name, audio, reference)`
 # items and returns per-clip results and the corpus WER (with `batched=True`, a function from a
@@ -245,10 +254,11 @@ for data in test_sets:
 #
 # **Which words?** `error_counts` tallies every substitution, deletion and insertion over a
 # test set. Whisper's few errors are near-misses on rare words. Ours drops words it cannot
-# read ("dashwood", "consider", "hearted"), spells a name it half hears as one made-up word
-# ("john" -> "jonghashwad"), and swaps words for ones that fit the sentence ("then
-# leisure" -> "not yet"): it writes what the sentence probably said. Its few insertions
-# ("he had") come where the preset cut the long clip in two (lesson 1).
+# read ("disposed", "hearted", "amiable", "been" twice), writes a name it half hears as
+# sounds ("mister john dashwood" -> "mrist jon jag"), and inserts small words: "not" twice
+# ("wasn't not" for "was not", "Not to be rather cold" for "unless to be rather cold"), "an",
+# "only", "to". Where it cannot read a word it puts one that fits the sentence ("ill
+# disposed" -> "innocent"): it writes what the sentence probably said.
 
 # %%
 def top(counter, n: int = 4) -> str:
@@ -275,12 +285,11 @@ plt.show()
 
 # %% [markdown]
 # Whisper's dots lie along the floor whatever the length or rate. Ours spread from 0% to
-# 86%: its worst real clip is one of the three LibriVox clips longer than 5 s (86% at 5.3 s;
-# the projector was trained mostly on clips of about 2.6 s, and the preset cuts only speech
-# longer than 7 s), and the short clips sit
-# between 0% and 42% — but a short clip can fail as badly: at 2.8 s, "Balls and ineffable
-# mechanisms." for "Verbose and ineffective instructional methods." (80%), a sentence built
-# from half-heard sounds. On 12 clips no trend in speaking rate stands out from the spread
+# 80%: its worst real clips are the long ones (64% at 7.1 s, 57% at 5.3 s; the projector was
+# trained mostly on clips of about 2.6 s, and the preset cuts only speech longer than 7 s),
+# and the short clips sit between 0% and 43% — but a short clip can fail worst of all: at
+# 2.8 s, "Bulls and vulnerable mechanisms." for "Verbose and ineffective instructional
+# methods." (80%), a sentence built from half-heard sounds. On 12 clips no trend in speaking rate stands out from the spread
 # between clips. What decides a clip is less its length than whether its words are ones
 # the projector has learned to point at (lesson 2) — a question for the error analysis
 # above, and for more data.
@@ -303,12 +312,13 @@ plt.show()
 
 # %% [markdown]
 # Whisper's curve is the classic shape: hardly hurt by moderate noise, then rising steeply
-# once the noise is as loud as the speech. Ours starts much higher; at 10 dB (a café) it
-# loses 11 points, Whisper 3, although our training clips had noise at 10-40 dB SNR
-# (lesson 3): a projector that reads clean speech this poorly has no margin to spare. At
-# 0 dB ours rises by 37 points in all, Whisper's by 39. That
-# smaller rise is not "more robust than Whisper": a system that misses half the words has
-# fewer left to lose. Always read a noise curve next to its clean starting point.
+# once the noise is as loud as the speech. Ours starts much higher, and at 10 dB (a café)
+# it loses 3 points, as Whisper does: its training clips had noise at 10-40 dB SNR (lesson
+# 3), and noise like the noise it trained on costs it little. At 0 dB, louder than anything
+# it trained on, ours rises by 38 points in all, Whisper's by 39. That similar rise is not
+# "as robust as Whisper": a system that misses half the words has fewer left to lose, and
+# at 0 dB ours gets one word in seven, Whisper three in five. Always read a noise curve
+# next to its clean starting point.
 #
 # ## 5. Greedy against beam search
 #
@@ -336,7 +346,7 @@ for g, b in zip(greedy_result.clips, beam_result.clips):
 # Ours hesitates far more often, and there beam search pays: the embedded preset writes
 # with 4 beams (`config.beams`; `tiny-audio transcribe --beams 1` writes greedily). Measured
 # on the same shipped projector, one whole clip at a time (`bench/research/eval_beam.py`,
-# README; before the preset cut long speech at 7 s):
+# README; before the preset cut long speech at 7 s, and without the guidance below):
 # LibriVox 71.8% greedy against 52.1% with 4 beams, 40 short held-out clips of our own
 # 59.9% against 56.3%, the 60 synthetic test clips 53.1% against 52.7%, for about twice the
 # decoding time; 8 beams were no better than 4. Greedy decoding of a hesitant model often
@@ -350,7 +360,8 @@ for g, b in zip(greedy_result.clips, beam_result.clips):
 # prompt **without** the audio slots (what it would write from "Transcribe the speech:"
 # alone), and scores each token by `cond + (G - 1) * (cond - uncond)`: a word the audio made
 # likelier gains, a word the LLM likes anyway loses. The embedded preset writes with
-# `config.guidance_scale = 1.5`; here is one synthetic test clip written four ways:
+# `config.guidance_scale = 1.5`; here is one synthetic test clip written four ways
+# (`model.decoding(...)` changes the settings for the `with` block only):
 
 # %%
 guidance_clip = test_sets["synthetic"][2]
@@ -360,6 +371,9 @@ for beams, scale in [(1, 1.0), (4, 1.0), (1, 1.5), (4, 1.5)]:  # the last: the p
         print(f"beams={beams} guidance={scale}: {model.transcribe(guidance_clip[1])}")
 
 # %% [markdown]
+# Greedily and unguided it writes "message" for "motion"; beam search alone fixes that word
+# but turns "his" into "its"; guided, either way, it writes "The board presented his
+# motion.": one word wrong, "presented" for "opposed", which the audio does not settle.
 # Measured on the shipped projector over many clips (`bench/research/eval_guidance.py`,
 # README "Guidance toward the audio"), guidance 1.5 with the 4 beams takes our own 40 short
 # held-out clips from 56.3% to 48.3% WER, the 60 synthetic test clips from 52.7% to 46.5%,
@@ -424,9 +438,10 @@ show([model.transcribe(c.audio) for c in debug_clips])
 model.audio_projector = trained_projector
 
 # %% [markdown]
-# *Symptom:* the output is the prompt echoed or chatter that has nothing to do with the
-# audio ("I'm here to help with your writing needs…", "Transcribe the speech:"), whatever
-# the clip.
+# *Symptom:* output that has nothing to do with the audio, whatever the clip: assistant
+# chatter or the prompt echoed ("I'm here to help with your writing needs…", "Transcribe the
+# speech:", as the LLM writes without guidance), or, as here, where the guidance of section 5
+# steers the LLM away from its chat habits, fragments of syllables ("Dot Dots Dot…").
 # *Check:* `model.is_trained` and `model.projector_source` say where the weights came from.
 #
 # **Bug 2: a wrong downsample rate.** The projector stacks `k = 5` encoder frames into one
@@ -459,10 +474,11 @@ for c in debug_clips:
           f"{generation.text[:80]!r}")
 
 # %% [markdown]
-# *Symptom:* transcripts that lose words or invent them: "A mr. jane had not been able to
-# do much for her." for the long clip (the healthy transcript's frame, "had … to do … for",
-# with the rest made up) and "He was not an ordinary man." for the short one. Both still read like plausible transcripts, so
-# reading a few outputs will not always catch it. *Check:* the shapes.
+# *Symptom:* transcripts that lose words or invent them: "A Massachusetts governor had often
+# to considerably to do for him." for the long clip (the healthy transcript's frame, "had …
+# to consider … to do for", with the rest made up) and "He wasn't an angelman." for the short
+# one. Both still read roughly like transcripts, so reading a few outputs will not always
+# catch it. *Check:* the shapes.
 # Audio tokens per second must be `50 / k` = 10: `model.trace(audio).shapes()` (lesson 2)
 # prints every stage, and a one-line assert in your pipeline catches it for good.
 #
@@ -474,23 +490,29 @@ for c in debug_clips:
 print(f"trained with: {model.config.prompt!r}")
 question = "What is the capital of France? <audio>"
 print(f"asked       : {question!r}")
-for c in debug_clips:
-    _, frames = model.listen(c.audio)
-    _, _, generation = model.write(model.audio_projector(frames), c.duration, prompt=question)
-    print(f"  {c.text[:40]:40} -> {generation.text[:110]!r}")
+for scale in (1.0, 1.5):  # without guidance, then as the preset writes
+    print(f"guidance_scale={scale}:")
+    with model.decoding(guidance_scale=scale):
+        for c in debug_clips:
+            _, frames = model.listen(c.audio)
+            _, _, generation = model.write(model.audio_projector(frames), c.duration, prompt=question)
+            print(f"  {c.text[:40]:40} -> {generation.text[:110]!r}")
 
 # %% [markdown]
-# *Symptom:* the LLM drifts away from transcribing — here on the long clip it writes
-# German ("Anmerkungen zu erfüllen…"), and on the short one it repeats the question before
-# a half-right transcript ("He was not an idiot."); a milder mismatch can hide in a spot
-# check. *Check:* print the prompt tokens the model really saw
+# *Symptom:* the LLM drifts away from transcribing — without guidance, on the long clip it
+# writes German ("Anmerkungen zu erfüllen…"), and on the short one it repeats the question
+# before a half-right transcript ("He was not an idiot."). With the preset's guidance the
+# bug nearly hides: the guidance subtracts what the LLM would write for *this* prompt with no
+# audio, an answer about France, so what is left reads like a transcript again ("He was not
+# an innocent young man."). A decoding trick that hides a bug has not fixed it, and a
+# milder mismatch can hide in a spot check. *Check:* print the prompt tokens the model really saw
 # (`trace.prompt_tokens`) and compare them with `model.config.prompt`.
 #
 # | bug | what you see | the check |
 # | --- | --- | --- |
-# | untrained projector | assistant chatter or loops, for any audio | `model.is_trained`, `model.projector_source` |
+# | untrained projector | chatter, loops or fragments, for any audio | `model.is_trained`, `model.projector_source` |
 # | wrong downsample rate | load error, or silently worse text | audio tokens per second = 50 / k (`trace.shapes()`) |
-# | mismatched prompt | the LLM drifts toward the prompt | `trace.prompt_tokens` against `model.config.prompt` |
+# | mismatched prompt | the LLM drifts toward the prompt (guidance can hide it) | `trace.prompt_tokens` against `model.config.prompt` |
 #
 # ## 7. The same evaluation from the command line
 #

@@ -197,7 +197,7 @@ def model_card(
         "",
         "## Evaluation",
         "",
-        f"Word error rate (jiwer, on text normalized like Whisper's papers; {_decoding(config)}):",
+        f"Word error rate (jiwer, on text normalized like Whisper's papers; {decoding_description(config)}):",
         "",
         "| test set | clips | WER |",
         "| --- | ---: | ---: |",
@@ -238,11 +238,14 @@ def write_model_card(folder: str | Path, evaluations: Mapping[str, Evaluation], 
     return path
 
 
-def _decoding(config: ASRConfig) -> str:
-    """How the config's LLM writes, in words: "greedy decoding", "beam search over 4 candidates, ..."."""
+def decoding_description(config: ASRConfig) -> str:
+    """How a model with this config writes its transcripts, in words: "greedy decoding", "beam search over 4 candidates, ...";
+    the model card and the shipped training record say it so."""
     words = "greedy decoding" if config.beams == 1 else f"beam search over {config.beams} candidates"
     if config.guidance_scale != 1:
         words += f", guided toward the audio at scale {config.guidance_scale:g}"
+    if config.max_segment_seconds is not None:
+        words += f", speech over {config.max_segment_seconds:g} s cut at its pauses"
     return words
 
 
@@ -280,7 +283,11 @@ def _training_paragraphs(record: Mapping) -> list[str]:
         lines += ["The commands that made it:", "", "```bash", *record["command"].split(" && "), "```", ""]
     if "wer" in record:
         measured = ", ".join(f"{name} {wer:.1%}" for name, wer in record["wer"].items())
-        line = f"When it was shipped it measured WER {measured}"
+        if "wer_measured" in record:  # measured again since it was shipped (.ci/ship_projector.py --remeasure)
+            shipped = ", ".join(f"{name} {wer:.1%}" for name, wer in record["wer_when_shipped"].items())
+            line = f"Measured on {record['wer_measured']}: WER {measured}; when it was shipped: {shipped}"
+        else:
+            line = f"When it was shipped it measured WER {measured}"
         if "whisper_own_decoder_wer" in record:
             whisper = ", ".join(f"{name} {wer:.1%}" for name, wer in record["whisper_own_decoder_wer"].items())
             line += f" (Whisper's own decoder on the same clips: {whisper})"
