@@ -42,7 +42,7 @@ UNTRAINED_NOTE = (
 )
 
 
-UNRELIABLE_WER = 0.5  # above this measured WER, transcribe warns that its output is unreliable
+UNRELIABLE_WER = 0.25  # above this measured WER (one word in four wrong), transcribe warns that its output is unreliable
 
 
 def _quality_note(model: ASRModel) -> str | None:
