@@ -408,7 +408,9 @@ else:
 #
 # An LLM-based recognizer fails *fluently*: a broken pipeline still writes grammatical
 # English, so reading one output rarely tells you what is wrong. Three common bugs, what
-# they look like, and the check that catches each, on two of the LibriVox clips.
+# they look like, and the check that catches each, on two of the LibriVox clips. The broken
+# models write greedily (`model.decoding(beams=1)`): a quarter of the work, and the bugs show
+# just as well.
 
 # %%
 debug_clips = [load_clip("0870"), load_clip("0880")]
@@ -434,14 +436,15 @@ show([healthy[c.name] for c in debug_clips])
 trained_projector = model.audio_projector
 model.audio_projector = model.new_projector()
 print("untrained projector:")
-show([model.transcribe(c.audio) for c in debug_clips])
+with model.decoding(beams=1):
+    show([model.transcribe(c.audio) for c in debug_clips])
 model.audio_projector = trained_projector
 
 # %% [markdown]
 # *Symptom:* output that has nothing to do with the audio, whatever the clip: assistant
-# chatter or the prompt echoed ("I'm here to help with your writing needs…", "Transcribe the
-# speech:", as the LLM writes without guidance), or, as here, where the guidance of section 5
-# steers the LLM away from its chat habits, fragments of syllables ("Dot Dots Dot…").
+# chatter ("Wonderful, I'm glad to hear that. I'm here to help you…"), the prompt echoed, or
+# fragments of syllables ("Demonstratry Wo QUlQum…", where the guidance of section 5 steers
+# the LLM away from its chat habits).
 # *Check:* `model.is_trained` and `model.projector_source` say where the weights came from.
 #
 # **Bug 2: a wrong downsample rate.** The projector stacks `k = 5` encoder frames into one
@@ -492,7 +495,7 @@ question = "What is the capital of France? <audio>"
 print(f"asked       : {question!r}")
 for scale in (1.0, 1.5):  # without guidance, then as the preset writes
     print(f"guidance_scale={scale}:")
-    with model.decoding(guidance_scale=scale):
+    with model.decoding(beams=1, guidance_scale=scale):
         for c in debug_clips:
             _, frames = model.listen(c.audio)
             _, _, generation = model.write(model.audio_projector(frames), c.duration, prompt=question)
@@ -500,12 +503,13 @@ for scale in (1.0, 1.5):  # without guidance, then as the preset writes
 
 # %% [markdown]
 # *Symptom:* the LLM drifts away from transcribing — without guidance, on the long clip it
-# writes German ("Anmerkungen zu erfüllen…"), and on the short one it repeats the question
-# before a half-right transcript ("He was not an idiot."). With the preset's guidance the
-# bug nearly hides: the guidance subtracts what the LLM would write for *this* prompt with no
-# audio, an answer about France, so what is left reads like a transcript again ("He was not
-# an innocent young man."). A decoding trick that hides a bug has not fixed it, and a
-# milder mismatch can hide in a spot check. *Check:* print the prompt tokens the model really saw
+# writes German ("Anmerkung für die Ausfühlein…"), and on the short one a sentence further
+# from the audio than the healthy model's ("He was not an angel, an old man."). With the
+# preset's guidance the bug nearly hides: the guidance subtracts what the LLM would write for
+# *this* prompt with no audio, an answer about France, so what is left reads like a
+# transcript again ("…a medical student had before had, to consider how much he could do for
+# him."), only worse than with the right prompt. A decoding trick that hides a bug has not
+# fixed it, and a milder mismatch can hide in a spot check. *Check:* print the prompt tokens the model really saw
 # (`trace.prompt_tokens`) and compare them with `model.config.prompt`.
 #
 # | bug | what you see | the check |
