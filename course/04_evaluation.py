@@ -364,16 +364,16 @@ for g, b in zip(greedy_result.clips, beam_result.clips):
 # (`model.decoding(...)` changes the settings for the `with` block only):
 
 # %%
-guidance_clip = test_sets["synthetic"][2]
-print(f"reference: {guidance_clip[2]}")
+_, board_audio, board_text = test_sets["synthetic"][2]
+print(f"reference: {board_text}")
 for beams, scale in [(1, 1.0), (4, 1.0), (1, 1.5), (4, 1.5)]:  # the last: the preset's own
     with model.decoding(beams=beams, guidance_scale=scale):  # the preset's settings come back after
-        print(f"beams={beams} guidance={scale}: {model.transcribe(guidance_clip[1])}")
+        print(f"beams={beams} guidance={scale}: {model.transcribe(board_audio)}")
 
 # %% [markdown]
-# Greedily and unguided it writes "message" for "motion"; beam search alone fixes that word
-# but turns "his" into "its"; guided, either way, it writes "The board presented his
-# motion.": one word wrong, "presented" for "opposed", which the audio does not settle.
+# Greedily and unguided it writes "presented his message" for "opposed his motion"; beam
+# search alone gets "motion" but writes "posted its"; guided, greedily or with the beams, it
+# writes "The board presented his motion.": one word wrong instead of two.
 # Measured on the shipped projector over many clips (`bench/research/eval_guidance.py`,
 # README "Guidance toward the audio"), guidance 1.5 with the 4 beams takes our own 40 short
 # held-out clips from 56.3% to 48.3% WER, the 60 synthetic test clips from 52.7% to 46.5%,

@@ -272,6 +272,13 @@ def test_plot_token_probs_shows_byte_level_whitespace():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["␣speech", "\\n", "␣word", "a\\tb"]
 
 
+def test_token_labels_spell_byte_level_text():
+    """Byte-level BPE writes "’" as three stand-in characters; a label shows the character, and
+    leaves plain text, SentencePiece and half a character alone."""
+    ax = plot_token_probs(["âĢĻ", "Ġcafé", "café", "▁word", "âĢ"], [0.5] * 5)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["’", "␣café", "café", "␣word", "âĢ"]
+
+
 def test_plot_token_probs_caps_and_says_so():
     tokens = [f" w{i}" for i in range(60)]
     ax = _into_given_axes(lambda ax: plot_token_probs(tokens, np.full(60, 0.5), ax=ax, max_tokens=40))

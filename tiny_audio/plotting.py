@@ -99,8 +99,26 @@ _VISIBLE_WHITESPACE = {
 }
 
 
+def _byte_level_alphabet() -> dict[str, int]:
+    """Byte-level BPE's stand-in character for each byte (GPT-2's table, which SmolLM2 and Qwen
+    share): printable Latin-1 bytes stand for themselves, the others for characters from U+0100."""
+    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
+    others = [b for b in range(256) if b not in printable]
+    return {chr(b): b for b in printable} | {chr(256 + k): b for k, b in enumerate(others)}
+
+
+_BYTE_OF = _byte_level_alphabet()
+
+
 def _show_token(token: str) -> str:
-    """A token as a label whose whitespace you can see: ``" the"`` or ``"Ġthe"`` -> ``"␣the"``."""
+    """A token as a label whose whitespace you can see: ``" the"`` or ``"Ġthe"`` -> ``"␣the"``;
+    a byte-level token that spells other UTF-8 text as stand-ins shows that text
+    (``"âĢĻ"`` -> ``"’"``)."""
+    if any(ord(ch) >= 256 for ch in token) and all(ch in _BYTE_OF for ch in token):
+        try:
+            token = bytes(_BYTE_OF[ch] for ch in token).decode("utf-8")
+        except UnicodeDecodeError:  # part of a character: keep the stand-ins
+            pass
     shown = "".join(
         _VISIBLE_WHITESPACE.get(ch, ch if ch.isprintable() else repr(ch)[1:-1]) for ch in token
     )
@@ -490,7 +508,8 @@ def plot_token_probs(
         tokens: the generated tokens as strings, ``n`` of them.
         probs: the probability of each chosen token, ``(n,)``.
         top_tokens: per position, the most likely tokens with their probabilities,
-            best first; the runner-up is marked faintly on each bar.
+            best first; the likeliest token other than the one written is marked faintly
+            on each bar (above it where the decoding did not write the LLM's favourite).
         ax: axes to draw into; a new figure when None.
         max_tokens: draw at most this many tokens (the first ones).
 
@@ -524,7 +543,7 @@ def plot_token_probs(
     ax.set_xlabel("generated token")
     ax.set_ylabel("probability")
     shown = f"first {n} of {len(tokens)}" if n < len(tokens) else f"{n}"
-    runner_up = "; grey: the runner-up" if top_tokens is not None else ""
+    runner_up = "; grey: the likeliest other token" if top_tokens is not None else ""
     ax.set_title(f"decoder confidence: {shown} generated tokens{runner_up}")
     return ax
 
