@@ -48,6 +48,15 @@ def median_seconds(device: torch.device, fn: Callable[[], object], repeats: int 
     return statistics.median(timed(fn, device)[1] for _ in range(repeats))
 
 
+def cpu_gflops(size: int = 1024, repeats: int = 5) -> float:
+    """This CPU's float32 matrix-product speed now, in GFLOP/s (median of ``repeats``).
+
+    Shared or throttled machines of the same model can differ by half from hour to hour;
+    recorded beside a timing, it says how fast the machine was while it ran."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    return 2 * size**3 / median_seconds(torch.device("cpu"), lambda: a @ b, repeats) / 1e9
+
+
 def report(title: str, lines: list[str], *, save: bool) -> None:
     """Print ``lines``; with ``save``, also append them to BENCHMARKS.md with the command and date."""
     print("\n".join(lines))

@@ -3,6 +3,7 @@
 Each lesson runs in its own pytest process (as an instructor would check it), so the peak
 resident memory measured is that lesson's alone: the largest of pytest and the notebook
 kernel it starts. Goals: <= 90 s and <= 3 GB per lesson, <= 5 min for the whole course.
+The CPU's matrix-product speed before and after says how fast the machine was meanwhile.
 
     python bench/lesson_times.py
     python bench/lesson_times.py course/04_evaluation.ipynb --record
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from common import machine, report
+from common import cpu_gflops, machine, report
 
 COURSE = Path(__file__).parents[1] / "course"
 GOAL_SECONDS, GOAL_GB, GOAL_COURSE_MINUTES = 90, 3.0, 5
@@ -41,6 +42,7 @@ def main() -> None:
     args = parser.parse_args()
 
     lessons = args.lessons or sorted(COURSE.glob("[0-9][0-9]_*.ipynb"))
+    gflops_before = cpu_gflops()
     lines = [f"strict nbval per lesson on {machine(torch.device('cpu'))}",
              f"{'lesson':<26} {'result':>7} {'wall s':>8} {'peak GB':>8}  goal <= {GOAL_SECONDS} s, <= {GOAL_GB:g} GB"]
     total = 0.0
@@ -55,6 +57,7 @@ def main() -> None:
                      f"{run['seconds']:>8.1f} {gb:>8.2f}  {verdict}")
     course_ok = "ok" if total <= 60 * GOAL_COURSE_MINUTES else "OVER"
     lines.append(f"{'whole course':<26} {'':>7} {total:>8.1f} {'':>8}  goal <= {GOAL_COURSE_MINUTES} min: {course_ok}")
+    lines.append(f"CPU speed (float32 matrix product): {gflops_before:.0f} GFLOP/s before, {cpu_gflops():.0f} after")
     report("course check time", lines, save=args.record)
 
 
