@@ -16,7 +16,7 @@ from eval_pieces_sets import sets
 
 name, set_names = sys.argv[1], sys.argv[2].split(",")
 beams, scales = [int(b) for b in sys.argv[3].split(",")], [float(g) for g in sys.argv[4].split(",")]
-UNCOND = sys.argv[5] if len(sys.argv) > 5 else "noaudio"  # noaudio | empty (assistant turn only) | meanslot | zeroslot
+UNCOND = sys.argv[5] if len(sys.argv) > 5 else "noaudio"  # noaudio | empty (assistant turn only) | meanslot | zeroslot | shuffled | reversed
 model = ASRModel.from_pretrained(name)
 llm, tok = model.text_decoder, model.tokenizer
 if UNCOND == "noaudio":
@@ -62,6 +62,10 @@ def write(samples, n_beams, scale):
     if UNCOND in ("meanslot", "zeroslot"):  # the same slots, each holding one content-free vector
         filler = projected.mean(0, keepdim=True) if UNCOND == "meanslot" else torch.zeros_like(projected[:1])
         embeds = model.prompt_with_audio(filler.expand(len(projected), -1))[2]
+    if UNCOND in ("shuffled", "reversed"):  # the clip's own slots out of order: audio, but not these words
+        order = torch.randperm(len(projected), generator=torch.Generator().manual_seed(0)) if UNCOND == "shuffled" \
+            else torch.arange(len(projected) - 1, -1, -1)
+        embeds = model.prompt_with_audio(projected[order])[2]
     config = GenerationConfig(do_sample=False, num_beams=n_beams, max_new_tokens=MIN_NEW_TOKENS + math.ceil(
         MAX_TOKENS_PER_SECOND * len(samples) / 16000), eos_token_id=list(stop_token_ids(tok)),
         no_repeat_ngram_size=NO_REPEAT_NGRAM, pad_token_id=tok.eos_token_id)

@@ -7,6 +7,8 @@ probability with the audio is at least ALPHA times the likeliest one's (contrast
 plausibility constraint); 0 = no constraint. CLAMP=C in the environment: each token's
 bonus from the audio, cond - uncond, capped at C nats before it is scaled (an experiment too).
 LP=P in the environment: beam search ranks whole candidates by log-prob / length ** P (default 1).
+WORDSTART=1: guidance scores only the pieces that begin a word (or are not letters); a piece that
+continues a word ("legislation" glued to "primary") keeps the LLM's own score with the audio.
 """
 import sys, time
 import transformers
@@ -16,7 +18,13 @@ import math, os, torch
 from tiny_audio import ASRModel, word_error_rate, decoder
 from eval_pieces_sets import sets
 
-guided_call, plausibility = decoder.AudioGuidance.__call__, {"alpha": 0.0, "clamp": None}
+guided_call, plausibility = decoder.AudioGuidance.__call__, {"alpha": 0.0, "clamp": None, "continues": None}
+
+
+def word_continuations(tokenizer) -> torch.Tensor:
+    """(vocab,) True for the alphabetic pieces without a leading space (byte-level "Ġ")."""
+    pieces = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+    return torch.tensor([p is not None and p.isalpha() and not p.startswith("Ġ") for p in pieces])
 
 
 def plausible_call(self, input_ids, scores):
@@ -25,6 +33,9 @@ def plausible_call(self, input_ids, scores):
     if plausibility["clamp"] is not None:  # the audio's bonus over the no-audio LLM capped at CLAMP nats
         bonus = (guided - cond) / (self.scale - 1)
         guided = cond + (self.scale - 1) * bonus.clamp(max=plausibility["clamp"])
+    if plausibility["continues"] is not None:
+        continues = plausibility["continues"][: guided.shape[-1]]
+        guided[:, : len(continues)] = torch.where(continues, cond[:, : len(continues)], guided[:, : len(continues)])
     if plausibility["alpha"] <= 0:
         return guided
     return guided.masked_fill(cond < cond.max(-1, keepdim=True).values + math.log(plausibility["alpha"]), -torch.inf)
@@ -41,6 +52,8 @@ def main():
         plausibility["clamp"] = float(os.environ["CLAMP"])
     name, set_names, scales = sys.argv[1], sys.argv[2].split(","), [float(g) for g in sys.argv[3].split(",")]
     model = ASRModel.from_pretrained(name)
+    if os.environ.get("WORDSTART"):
+        plausibility["continues"] = word_continuations(model.tokenizer)
     if len(sys.argv) > 4:
         model.config.beams = int(sys.argv[4])
     alphas = [float(a) for a in sys.argv[5].split(",")] if len(sys.argv) > 5 else [0.0]
