@@ -482,8 +482,8 @@ with model.decoding(beams=1):
 # %% [markdown]
 # *Symptom:* transcripts that lose words or invent them: "A Massachusetts governor had more
 # to do for him." for the 22 words of the long clip (half the slots, half the sentence, and a
-# governor made up) and "He wasn't an angelman." for the short one. Both still read roughly like transcripts, so reading a few outputs will not always
-# catch it. *Check:* the shapes.
+# governor made up) and "He wasn't an angelman." for the short one. Both still read roughly
+# like transcripts, so reading a few outputs will not always catch it. *Check:* the shapes.
 # Audio tokens per second must be `50 / k` = 10: `model.trace(audio).shapes()` (lesson 2)
 # prints every stage, and a one-line assert in your pipeline catches it for good.
 #
