@@ -343,9 +343,9 @@ print(f"our pipeline:       {ours}")
 # %% [markdown]
 # Ours keeps the clause structure of the original and more than half of its words (it finds
 # 13 of 22: "had", "to consider how much", "in his power to do for them"), and it even tries
-# the name: "an a mrist jon jag" for "and Mister John Dashwood". The full stop in the middle is
-# where the recognizer cut the clip: the embedded preset cuts speech longer than 7 s at its
-# quietest moment (here at 4.8 s) and lets the LLM write each piece on its own
+# the name: "jongashwhed" for "John Dashwood". The full stops are where the recognizer cut
+# the clip: the embedded preset cuts speech longer than 4 s at its quietest moments (here at
+# 2.75 s and 4.78 s) and lets the LLM write each piece on its own
 # (`config.max_segment_seconds`), because its projector was trained on clips of a few
 # seconds and reads short pieces best. Its word error rate on the five bundled clips is
 # 48%: it gets the shape of a sentence and about half of its words, and long clips like
@@ -367,14 +367,14 @@ print(f"untrained projector: {untrained}")
 #
 # Think about what the LLM receives. Its prompt says, in plain text, "Transcribe the
 # speech:", followed by the projector's vectors: 10 per second of audio, 71 for this clip
-# (48 and 23 for its two pieces). The encoder did hear the speech, and those vectors were
+# (28, 21 and 24 for its three pieces). The encoder did hear the speech, and those vectors were
 # computed from what it heard — but the projector's weights are random, so the vectors
 # land in arbitrary places of the LLM's input space. They don't
 # resemble any word the LLM knows, and it has never been taught to read them. So the LLM
 # has nothing to go on. Left to its habits it would write the chat assistant's introduction
 # it was trained to give ("I'm here to help with your writing needs..."); but the recognizer
 # also steers the LLM away from what it would write with no audio at all (*guidance*, lesson
-# 4), and with vectors that mean nothing that leaves only fragments ("Dot Dots Dot...").
+# 4), and with vectors that mean nothing that leaves only fragments ("Dot Dot Dot...").
 # Either way, not a word of the speech. (The recognizer keeps only the first line of what
 # the LLM writes: a transcript is one line.)
 #

@@ -342,7 +342,7 @@ for name, hypothesis in (("random projector", before), ("after 50 steps", after_
 # writes "He wasn't not, an innocent young man.": "he", "not", "an", "young man" are right,
 # "was not" came out as "wasn't not", and for "ill-disposed", which it could not read, it
 # put a word that fits the sentence. Its record shows where it stands overall, measured as
-# the preset now writes (4 beams, guided toward the audio, speech over 7 s cut at a pause):
+# the preset now writes (4 beams, guided toward the audio, speech over 4 s cut at a pause):
 # 48% WER on the five LibriVox clips and 47% on the 60 held-out synthetic clips (Whisper's
 # own decoder: 1.4% and 15.7%; when the projector was shipped, before the cut and the
 # guidance, 52% and 53%).
@@ -381,7 +381,7 @@ for name, hypothesis in (("random projector", before), ("after 50 steps", after_
 # (seeds 21, 11, 13 and 17), `tiny-audio train data data2 data3 data4 ... --ctc-steps 2000
 # --steps 3200`, 94 minutes of training on a 2-core CPU after about 30 minutes of data
 # preparation and 45 of feature caches. It gets 52%, 56% and 53% on the same three sets
-# (LibriVox 48% with the preset's 7 s cut).
+# (LibriVox 48% with the preset's cut of long speech at its pauses).
 # Its loss curves, every stage, straight from its record — training loss in blue, the
 # loss on 100 held-out sentences it never trained on in green:
 

@@ -253,12 +253,14 @@ for data in test_sets:
 # A single WER says how often a system is wrong, not how. Three ways to look closer.
 #
 # **Which words?** `error_counts` tallies every substitution, deletion and insertion over a
-# test set. Whisper's few errors are near-misses on rare words. Ours drops words it cannot
-# read ("disposed", "hearted", "amiable", "been" twice), writes a name it half hears as
-# sounds ("mister john dashwood" -> "mrist jon jag"), and inserts small words: "not" twice
-# ("wasn't not" for "was not", "Not to be rather cold" for "unless to be rather cold"), "an",
-# "only", "to". Where it cannot read a word it puts one that fits the sentence ("ill
-# disposed" -> "innocent"): it writes what the sentence probably said.
+# test set. Whisper's few errors are near-misses on rare words. Ours writes a name it half
+# hears as sounds ("mister john dashwood" -> "massachusetts jongashwhed", "then leisure" ->
+# "neeryur"), drops words it cannot read ("there might"), and inserts small words ("wasn't
+# not" for "was not", "no longer" for "unless"). The "." among its insertions is no word:
+# it wrote "himself..", and Whisper's normalizer keeps a full stop that might belong to a
+# number — one more reason to read the errors, not only count them. Where it cannot read a
+# word it puts one that fits the sentence ("ill disposed" -> "innocent"): it writes what
+# the sentence probably said.
 
 # %%
 def top(counter, n: int = 4) -> str:
@@ -285,14 +287,14 @@ plt.show()
 
 # %% [markdown]
 # Whisper's dots lie along the floor whatever the length or rate. Ours spread from 0% to
-# 80%: its worst real clips are the long ones (64% at 7.1 s, 57% at 5.3 s; the projector was
-# trained mostly on clips of about 2.6 s, and the preset cuts only speech longer than 7 s),
-# and the short clips sit between 0% and 43% — but a short clip can fail worst of all: at
+# 80%: its three longer real clips (5-7 s) sit at 41-58% (the projector was trained mostly
+# on clips of about 2.6 s, and the preset cuts speech longer than 4 s at its pauses), while
+# the short clips spread over the whole range — a short clip can fail worst of all: at
 # 2.8 s, "Bulls and vulnerable mechanisms." for "Verbose and ineffective instructional
-# methods." (80%), a sentence built from half-heard sounds. On 12 clips no trend in speaking rate stands out from the spread
-# between clips. What decides a clip is less its length than whether its words are ones
-# the projector has learned to point at (lesson 2) — a question for the error analysis
-# above, and for more data.
+# methods." (80%), a sentence built from half-heard sounds. On 12 clips no trend in length
+# or speaking rate stands out from the spread between clips. What decides a clip is less
+# its length than whether its words are ones the projector has learned to point at
+# (lesson 2) — a question for the error analysis above, and for more data.
 #
 # **How much noise?** `noisy_items` adds pink noise (most of its power at low frequencies,
 # like a room or a street) at a chosen signal-to-noise ratio. We re-run both systems at 10 dB
@@ -324,8 +326,8 @@ plt.show()
 # %% [markdown]
 # Whisper's curve is the classic shape: hardly hurt by moderate noise (2.4% -> 7.3% at
 # 10 dB, a café), then rising steeply once the noise is as loud as the speech (26.8%). Ours
-# starts far higher (41.5% on these three clips) and noise hurts it sooner: 56.1% at 10 dB,
-# 82.9% at 0 dB. Its training clips had noise at 10-40 dB SNR (lesson 3), so 10 dB is the
+# starts far higher (53.7% on these three clips) and noise takes more: 58.5% at 10 dB,
+# 87.8% at 0 dB. Its training clips had noise at 10-40 dB SNR (lesson 3), so 10 dB is the
 # edge of what it has heard, and 0 dB is past it. Read the transcript too: at 10 dB "ill
 # disposed young man" becomes "ignorant manman" — where the slots say little, the guidance
 # of section 5 amplifies whatever they do say into half-words. Always read a noise curve
@@ -347,7 +349,7 @@ plt.show()
 # Ours hesitates far more often, and there beam search pays: the embedded preset writes
 # with 4 beams (`config.beams`; `tiny-audio transcribe --beams 1` writes greedily). Measured
 # on the same shipped projector, one whole clip at a time (`bench/research/eval_beam.py`,
-# README; before the preset cut long speech at 7 s, and without the guidance below):
+# README; before the preset cut long speech at its pauses, and without the guidance below):
 # LibriVox 71.8% greedy against 52.1% with 4 beams, 40 short held-out clips of our own
 # 59.9% against 56.3%, the 60 synthetic test clips 53.1% against 52.7%, for about twice the
 # decoding time; 8 beams were no better than 4. Greedy decoding of a hesitant model often
@@ -445,8 +447,8 @@ model.audio_projector = trained_projector
 # %% [markdown]
 # *Symptom:* output that has nothing to do with the audio, whatever the clip: assistant
 # chatter ("Wonderful, I'm glad to hear that. I'm here to help you…"), the prompt echoed, or
-# fragments of syllables ("Demonstratry Wo QUlQum…", where the guidance of section 5 steers
-# the LLM away from its chat habits).
+# fragments of syllables ("Dot, Dot, Dot Dot, Dots, Dotted…", where the guidance of
+# section 5 steers the LLM away from its chat habits).
 # *Check:* `model.is_trained` and `model.projector_source` say where the weights came from.
 #
 # **Bug 2: a wrong downsample rate.** The projector stacks `k = 5` encoder frames into one

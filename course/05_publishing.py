@@ -427,24 +427,23 @@ print(f"{sum(a == b for a, b in zip(together, one_by_one))} of {len(audio)} tran
 
 # %% [markdown]
 # The measured figures (2-core CPU, `BENCHMARKS.md`, `bench/transcription_cpu.py`), on the
-# same 5 LibriVox and 20 synthetic clips, recorded on 2026-12-02 on an AMD EPYC machine,
-# with the preset's decoding: 4 beams, guided toward the audio, speech over 7 s cut at a
-# pause. The greedy row's speed is `bench/research/beam_speed.py` on the same machine, its
-# WER the README's (30 s windows):
+# same 5 LibriVox and 20 synthetic clips, recorded on 2026-12-07 on an Intel Xeon machine,
+# with the preset's decoding: 4 beams, guided toward the audio, speech over 4 s cut at its
+# pauses. The greedy row is `bench/research/greedy_row.py` on the same machine:
 #
 # | system | seconds of audio per second | WER LibriVox | WER synthetic |
 # | --- | --- | --- | --- |
-# | ours, fp32, one clip at a time (the defaults) | 0.9 | 47.9% | 46.5% |
-# | ours, bf16, batches of 8 | 2.3 | 40.8% | 47.1% |
-# | ours, bf16, batches of 8, greedy and unguided (`beams = 1`, `guidance_scale = 1`) | 7.1 | 71.8% | |
-# | Whisper base by faster-whisper, int8 | 4.5 | 1.4% | 20.6% |
+# | ours, fp32, one clip at a time (the defaults) | 1.5 | 47.9% | 47.1% |
+# | ours, bf16, batches of 8 | 3.1 | 45.1% | 44.5% |
+# | ours, bf16, batches of 8, greedy and unguided (`beams = 1`, `guidance_scale = 1`) | 12.9 | 66.2% | 56.1% |
+# | Whisper base by faster-whisper, int8 | 5.5 | 1.4% | 20.0% |
 #
 # Speed means little without accuracy, so read the columns together. Greedy and unguided,
-# ours is faster than faster-whisper; with the beams and the guidance that take it from 72%
-# to 48% on the real clips, it is half as fast. (bf16 writes a few different words from
-# float32 — here 40.8% against 47.9% on LibriVox, by luck of those words on five clips; on
-# the synthetic clips it is 47.1% against 46.5%.) And faster-whisper misses almost nothing
-# on the real clips: a
+# ours is more than twice as fast as faster-whisper; with the beams and the guidance that
+# take it from 66% to 48% on the real clips, it is about half as fast. (bf16 writes a few
+# different words from float32 — here 45.1% against 47.9% on LibriVox and 44.5% against
+# 47.1% on the synthetic clips, by luck of those words.) And faster-whisper misses almost
+# nothing on the real clips: a
 # recognizer that misses half the words is not yet a trade anyone would make, however
 # fast. The tool that did not pay:
 # `torch.compile`, which compiled for a minute to gain nothing measurable here.
