@@ -342,14 +342,13 @@ print(f"our pipeline:       {ours}")
 
 # %% [markdown]
 # Ours keeps the clause structure of the original and more than half of its words (it finds
-# 13 of 22: "had", "to consider how much", "in his power to do for them"), and it even tries
+# 13 of 22: "had", "to consider how much", "be", "in his power to do for them"), and it even tries
 # the name: "jongashwhed" for "John Dashwood". The full stops are where the recognizer cut
 # the clip: the embedded preset cuts speech longer than 4 s at its quietest moments (here at
 # 2.75 s and 4.78 s) and lets the LLM write each piece on its own
 # (`config.max_segment_seconds`), because its projector was trained on clips of a few
 # seconds and reads short pieces best. Its word error rate on the five bundled clips is
-# 48%: it gets the shape of a sentence and about half of its words, and long clips like
-# this one are where it is weakest.
+# 48%: it gets the shape of a sentence and about half of its words.
 #
 # What does the projector contribute? Swap it for an untrained one — the same shape,
 # random weights drawn from a fixed seed — and transcribe the long clip again.
@@ -367,7 +366,8 @@ print(f"untrained projector: {untrained}")
 #
 # Think about what the LLM receives. Its prompt says, in plain text, "Transcribe the
 # speech:", followed by the projector's vectors: 10 per second of audio, 71 for this clip
-# (28, 21 and 24 for its three pieces). The encoder did hear the speech, and those vectors were
+# (28, 21 and 24 for its three pieces, each rounded up on its own). The encoder did hear
+# the speech, and those vectors were
 # computed from what it heard — but the projector's weights are random, so the vectors
 # land in arbitrary places of the LLM's input space. They don't
 # resemble any word the LLM knows, and it has never been taught to read them. So the LLM

@@ -257,10 +257,10 @@ for data in test_sets:
 # hears as sounds ("mister john dashwood" -> "massachusetts jongashwhed", "then leisure" ->
 # "neeryur"), drops words it cannot read ("there might"), and inserts small words ("wasn't
 # not" for "was not", "no longer" for "unless"). The "." among its insertions is no word:
-# it wrote "himself..", and Whisper's normalizer keeps a full stop that might belong to a
-# number — one more reason to read the errors, not only count them. Where it cannot read a
-# word it puts one that fits the sentence ("ill disposed" -> "innocent"): it writes what
-# the sentence probably said.
+# on clip 0930 it wrote "He might have made amiable himself..", and Whisper's normalizer
+# keeps a full stop that might belong to a number — one more reason to read the errors,
+# not only count them. Where it cannot read a word it puts one that fits the sentence
+# ("ill disposed" -> "innocent"): it writes what the sentence probably said.
 
 # %%
 def top(counter, n: int = 4) -> str:
@@ -287,14 +287,14 @@ plt.show()
 
 # %% [markdown]
 # Whisper's dots lie along the floor whatever the length or rate. Ours spread from 0% to
-# 80%: its three longer real clips (5-7 s) sit at 41-58% (the projector was trained mostly
-# on clips of about 2.6 s, and the preset cuts speech longer than 4 s at its pauses), while
-# the short clips spread over the whole range — a short clip can fail worst of all: at
-# 2.8 s, "Bulls and vulnerable mechanisms." for "Verbose and ineffective instructional
-# methods." (80%), a sentence built from half-heard sounds. On 12 clips no trend in length
-# or speaking rate stands out from the spread between clips. What decides a clip is less
-# its length than whether its words are ones the projector has learned to point at
-# (lesson 2) — a question for the error analysis above, and for more data.
+# 80%. Every real clip is hard for it (38-58%, long or short: the preset cuts speech longer
+# than 4 s at its pauses, so it never reads more than 4 s at once), and the short synthetic
+# clips spread over the whole range — a short clip can fail worst of all: at 2.8 s, "Bulls
+# and vulnerable mechanisms." for "Verbose and ineffective instructional methods." (80%), a
+# sentence built from half-heard sounds. On 12 clips no trend in length or speaking rate
+# stands out from the spread between clips. What decides a clip is less its length than
+# whether its words are ones the projector has learned to point at (lesson 2) — a question
+# for the error analysis above, and for more data.
 #
 # **How much noise?** `noisy_items` adds pink noise (most of its power at low frequencies,
 # like a room or a street) at a chosen signal-to-noise ratio. We re-run both systems at 10 dB
@@ -326,8 +326,8 @@ plt.show()
 # %% [markdown]
 # Whisper's curve is the classic shape: hardly hurt by moderate noise (2.4% -> 7.3% at
 # 10 dB, a café), then rising steeply once the noise is as loud as the speech (26.8%). Ours
-# starts far higher (53.7% on these three clips) and noise takes more: 58.5% at 10 dB,
-# 87.8% at 0 dB. Its training clips had noise at 10-40 dB SNR (lesson 3), so 10 dB is the
+# starts far higher (53.7% on these three clips); 10 dB costs it about as many points as
+# Whisper (58.5%), 0 dB far more (87.8%, 34 points against Whisper's 24). Its training clips had noise at 10-40 dB SNR (lesson 3), so 10 dB is the
 # edge of what it has heard, and 0 dB is past it. Read the transcript too: at 10 dB "ill
 # disposed young man" becomes "ignorant manman" — where the slots say little, the guidance
 # of section 5 amplifies whatever they do say into half-words. Always read a noise curve
@@ -380,7 +380,8 @@ for beams, scale in [(1, 1.0), (4, 1.0), (1, 1.5), (4, 1.5)]:  # the last: the p
 # Measured on the shipped projector over many clips (`bench/research/eval_guidance.py`,
 # README "Guidance toward the audio"), guidance 1.5 with the 4 beams takes our own 40 short
 # held-out clips from 56.3% to 48.3% WER, the 60 synthetic test clips from 52.7% to 46.5%,
-# and leaves LibriVox where it was (47.9%); it costs one more pass through the LLM per
+# and leaves LibriVox where it was (47.9% both ways, with long speech cut at its pauses);
+# it costs one more pass through the LLM per
 # candidate. Push it further and the LLM starts writing against grammar (at 2, greedily:
 # "Requires rather than prefaced provision."). It is a knob with an optimum, chosen on
 # held-out clips like every other.

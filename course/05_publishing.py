@@ -161,8 +161,9 @@ print(f"identical: {before == after}")
 del reloaded  # each copy of the model holds ~630 MB
 
 # %% [markdown]
-# Whatever the projector writes — here the short sentence of lessons 2 and 3, one word
-# wrong — the reloaded model writes *exactly* the same text: the round trip loses nothing.
+# Whatever the projector writes — here the short sentence of lessons 2 and 3, three word
+# errors in eight — the reloaded model writes *exactly* the same text: the round trip loses
+# nothing.
 
 # %% [markdown]
 # ## 3. Loading through transformers' own entry points
@@ -371,7 +372,8 @@ plt.show()
 # nothing either way, and most of the time goes to the LLM — and this chart times it writing
 # greedily and unguided, to keep the lesson short. As the preset writes, with 4 beams and
 # guidance toward the audio (lesson 4), the LLM's bar is about 3.5 times longer one clip at a
-# time (BENCHMARKS.md: 2.9x real time greedily against 0.8x, on the machine of 2026-12-02),
+# time (BENCHMARKS.md: 2.9x real time greedily against 0.8x, on the slower machine of
+# 2026-12-02),
 # for far fewer wrong words. The LLM is also what bfloat16 speeds up on CPUs that compute
 # in bf16 natively (`tiny-audio doctor` says whether yours does; elsewhere bf16 is emulated
 # and slower): 1.4-1.6x one clip at a time there, with the same WER for Whisper's decoder.
@@ -440,7 +442,8 @@ print(f"{sum(a == b for a, b in zip(together, one_by_one))} of {len(audio)} tran
 #
 # Speed means little without accuracy, so read the columns together. Greedy and unguided,
 # ours is more than twice as fast as faster-whisper; with the beams and the guidance that
-# take it from 66% to 48% on the real clips, it is about half as fast. (bf16 writes a few
+# take it from 66% to 45-48% on the real clips, it runs at about half faster-whisper's speed
+# in bf16 batches, and at a quarter of it one clip at a time in float32. (bf16 writes a few
 # different words from float32 — here 45.1% against 47.9% on LibriVox and 44.5% against
 # 47.1% on the synthetic clips, by luck of those words.) And faster-whisper misses almost
 # nothing on the real clips: a
