@@ -11,6 +11,8 @@ import json, shutil, sys
 from pathlib import Path
 import numpy as np, scipy.linalg, scipy.signal, soundfile as sf
 from tqdm import tqdm
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tiny_audio.weights.cache import COMPLETE_MARKER
 
 FRAME, HOP, ORDER = 400, 100, 20  # 25 ms frames every 6.25 ms at 16 kHz; LPC order for a 16 kHz vocal tract
 
@@ -52,6 +54,7 @@ def main():
                 n_whispered += 1
             sf.write(tmp / record["path"], audio, rate, format="FLAC", subtype="PCM_16")
             manifest.write(json.dumps(record) + "\n")
+    shutil.copy(src / COMPLETE_MARKER, tmp / COMPLETE_MARKER)  # what read_manifest looks for
     tmp.rename(out)
     print(f"{out}: {n_whispered} of {len(records)} clips whispered")
 
