@@ -6,7 +6,7 @@ experiments on it:
   LLM's logits with the audio slots and uncond its logits for the same transcript after the prompt
   without slots (no gradient: the projector cannot change them). 1 (default) is the plain loss.
 --join P --join-max-seconds S: a share P of the batches joined clips (package default 0.25), each
-  joined example at most S seconds long (inference cuts speech at 7 s: longer examples teach a
+  joined example at most S seconds long (inference cut speech at 7 s then: longer examples teach a
   length the LLM never reads); the package's joins have no cap.
 Usage:
   python finetune_shipped.py OUT STEPS DATA[,DATA...] [--lr LR] [--scale G] [--join P] [--join-max-seconds S]
