@@ -1,6 +1,8 @@
 """Which Whisper-base encoder layer do the slots read best from? The CTC stage alone on the first N
 clips of a prepared folder, with the encoder cut after LAYER of its 6 layers (the final layer norm
-still applied), then the CTC readout (no LLM) on our 40 held-out short clips and LibriVox.
+still applied), then the CTC readout (no LLM) on our 40 held-out short clips and LibriVox. LAYER 56:
+all 6 layers, each frame the last layer's output and the fifth's side by side (1024 channels, each
+half through the final layer norm): a richer readout for the same linear projector.
 Usage: python layer_probe.py OUT_DIR DATA_DIR N CTC_STEPS LAYER [LAYER...]"""
 import sys, time
 from pathlib import Path
@@ -17,10 +19,35 @@ train_items = [(f"{data_dir}/{r['path']}", r["text"]) for r in read_manifest(dat
 val = "/work/data/val"
 held_out = {"held-out short (40)": [(sf.read(f"{val}/{r['path']}", dtype="float32")[0], r["text"]) for r in read_manifest(val)[:40]],
             "LibriVox (5)": [(a, t) for _, a, t in librivox_items()]}
+class Keep(torch.nn.Module):
+    """A layer that also keeps its output (for TwoLayers)."""
+    def __init__(self, layer):
+        super().__init__(); self.layer, self.kept = layer, None
+    def forward(self, hidden, *args, **kwargs):
+        out = self.layer(hidden, *args, **kwargs)
+        self.kept = out[0] if isinstance(out, tuple) else out
+        return out
+
+
+class TwoLayers(torch.nn.Module):
+    """The final layer norm applied to the last layer's output and to the kept one, side by side."""
+    def __init__(self, norm, keep):
+        super().__init__(); self.norm, self.keep = norm, keep
+    def forward(self, hidden):
+        return torch.cat([self.norm(hidden), self.norm(self.keep.kept)], -1)
+
+
 for layer in map(int, layers):
     model = ASRModel.from_pretrained("embedded", fresh_projector=True)
     encoder = model.audio_encoder.encoder  # a WhisperModel whose decoder was dropped
-    encoder.layers = encoder.layers[:layer]
+    if layer == 56:
+        encoder.layers[4] = Keep(encoder.layers[4])
+        encoder.layer_norm = TwoLayers(encoder.layer_norm, encoder.layers[4])
+        model.config.encoder_dim = 2 * model.config.encoder_dim
+        model.audio_projector = model.new_projector()
+        model.save_pretrained = lambda *args, **kwargs: None  # its config names a 512-dim encoder: the checkpoint is enough
+    else:
+        encoder.layers = encoder.layers[:layer]
     run = Path(out_dir, f"layer{layer}")
     t0 = time.time()
     cache = run / "features"
