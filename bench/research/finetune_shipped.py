@@ -23,6 +23,7 @@ from tiny_audio.ctc import IGNORE_INDEX
 from tiny_audio.data.features import FeatureCache, JoinedFeatures
 from tiny_audio.data.synth import read_manifest
 from tiny_audio.decoder import build_prompt
+from tiny_audio.encoder import ENCODER_FRAMES_PER_SECOND
 from tiny_audio.training import TrainConfig, train
 
 torch.set_num_threads(2)
@@ -70,7 +71,7 @@ def capped_join(examples, features, probability, generator):
     clip that would make it longer is left out (so some examples of a joined batch stay single)."""
     if float(torch.rand((), generator=generator)) >= probability:
         return examples
-    cap = a.join_max_seconds * FRAMES_PER_SECOND
+    cap = a.join_max_seconds * ENCODER_FRAMES_PER_SECOND
     joined = []
     for frames, text in examples:
         n_extra = int(torch.randint(1, training.JOIN_MAX_EXTRA + 1, (), generator=generator))
@@ -82,7 +83,6 @@ def capped_join(examples, features, probability, generator):
     return joined
 
 
-FRAMES_PER_SECOND = 50  # Whisper's encoder: 1500 frames per 30 s
 training.compute_loss = guided_loss
 if a.join_max_seconds:
     training.join_clips = capped_join

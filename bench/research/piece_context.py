@@ -5,7 +5,7 @@ the sentence its sense; only what it writes after the prefill is kept. Against t
 `transcribe`, which writes each piece alone. The preset's decoding otherwise (beams, guidance). Usage:
   python piece_context.py MODEL SETS    e.g. python piece_context.py embedded vlong03,vlong0
 """
-import sys, time
+import math, sys, time
 import torch, transformers
 transformers.logging.set_verbosity_error(); transformers.logging.disable_progress_bar()
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2]))
@@ -30,7 +30,7 @@ def with_context(model, audio) -> str:
             guidance = (torch.cat([build_prompt(model.tokenizer, 0, prompt)[0], so_far]), float(model.config.guidance_scale))
         seconds = (end - start) / 16000
         generation = generate(model.text_decoder, model.tokenizer, [merged],
-                              [MIN_NEW_TOKENS + int(MAX_TOKENS_PER_SECOND * seconds + 0.999)],
+                              [MIN_NEW_TOKENS + math.ceil(MAX_TOKENS_PER_SECOND * seconds)],
                               prefix=model._prompt_prefix(prompt), num_beams=model.config.beams, guidance=guidance)[0]
         written = (written + " " + generation.text.strip()).strip() if written else generation.text.strip()
     return written
