@@ -13,9 +13,11 @@ from tiny_audio.decoder import (
     AudioGuidance,
     PromptPrefix,
     build_prompt,
+    embedding_rms,
     generate,
     merge_audio,
     stop_token_ids,
+    token_embeddings,
 )
 
 pytestmark = pytest.mark.slow
@@ -220,3 +222,31 @@ def test_guidance_keeps_its_cache_in_step_with_the_beams(parts):
     guided = generate(llm, tokenizer, prompts, 12, num_beams=3, guidance=(uncond_ids, 1.5))
     assert [g.text for g in guided] == [generate(llm, tokenizer, [p], 12, num_beams=3, guidance=(uncond_ids, 1.5))[0].text
                                         for p in prompts]  # a batch writes what each prompt writes alone
+
+
+def scaled_embedding_llm():
+    """A tiny Gemma 3 (random weights): its embedding layer multiplies the table by sqrt(64)."""
+    from transformers import Gemma3ForCausalLM, Gemma3TextConfig
+
+    config = Gemma3TextConfig(vocab_size=300, hidden_size=64, intermediate_size=128, num_hidden_layers=1,
+                              num_attention_heads=2, num_key_value_heads=1, head_dim=32)
+    return Gemma3ForCausalLM(config)
+
+
+def test_token_embeddings_are_what_the_embedding_layer_hands_the_llm(parts):
+    gemma = scaled_embedding_llm()
+    ids = torch.arange(300)
+    assert torch.allclose(token_embeddings(gemma), gemma.get_input_embeddings()(ids))
+    assert embedding_rms(gemma) == pytest.approx(gemma.get_input_embeddings()(ids).pow(2).mean().sqrt().item(), rel=1e-4)
+    smollm2 = parts[0]  # no scale: the table itself, not a copy
+    assert token_embeddings(smollm2) is smollm2.get_input_embeddings().weight
+
+
+def test_the_ctc_head_starts_equally_sharp_at_any_embedding_scale():
+    from tiny_audio.ctc import SELF_SCORE, CTCHead
+
+    table = torch.randn(300, 64, generator=torch.Generator().manual_seed(0)) * 0.1
+    for scale in (1.0, 25.0):
+        head = CTCHead(table * scale, range(1, 300))
+        self_scores = head.log_scale.exp() * (head.table * head.table).sum(-1)
+        assert self_scores.mean().item() == pytest.approx(SELF_SCORE, rel=0.02)

@@ -29,6 +29,9 @@ from torch import nn
 IGNORE_INDEX = -100  # pads label rows (the value cross-entropy and CTC here skip)
 
 
+SELF_SCORE = 105.5  # a token's starting score against its own vector: sharp, not saturated
+
+
 class CTCHead(nn.Module):
     """Scores slot vectors against a frozen copy of the LLM's embeddings of ``vocab_ids``.
 
@@ -51,7 +54,10 @@ class CTCHead(nn.Module):
         self.register_buffer("table", embedding_table.detach()[ids.to(embedding_table.device)].float().clone(),
                              persistent=False)
         self.blank = nn.Parameter(embedding_table.detach().float().mean(0).clone())
-        self.log_scale = nn.Parameter(torch.tensor(math.log(10.0)))
+        # Start the scale so that a token scores about SELF_SCORE against itself, whatever the
+        # size of the LLM's embeddings (SmolLM2's: scale 10; Gemma's, 25x larger: scale 0.16).
+        mean_square_norm = float(embedding_table.detach().float().pow(2).sum(-1).mean())
+        self.log_scale = nn.Parameter(torch.tensor(math.log(SELF_SCORE / mean_square_norm)))
         lookup = torch.zeros(embedding_table.shape[0], dtype=torch.long)
         lookup[ids] = torch.arange(1, len(ids) + 1)
         self.register_buffer("class_of_id", lookup, persistent=False)  # LLM id -> class (0: not in vocab)

@@ -82,12 +82,27 @@ def build_prompt(
     return input_ids, audio_mask
 
 
+def embedding_scale(llm: PreTrainedModel) -> float:
+    """The factor the LLM's embedding layer multiplies its table by (Gemma: sqrt(llm_dim);
+    most LLMs: 1). The audio slots are written after that layer, so they live at its scale."""
+    return float(getattr(llm.get_input_embeddings(), "embed_scale", 1.0))
+
+
+def token_embeddings(llm: PreTrainedModel) -> torch.Tensor:
+    """The vectors the LLM's first layer sees for each token ``(vocab, llm_dim)``: its input
+    embedding table times ``embedding_scale`` (the table itself where the scale is 1)."""
+    table = llm.get_input_embeddings().weight
+    scale = embedding_scale(llm)
+    return table if scale == 1.0 else table * scale
+
+
 def embedding_rms(llm: PreTrainedModel) -> float:
-    """Root-mean-square of the LLM's input embedding table: the size of a text token's
-    vector per channel, which the projector's output should match."""
+    """Root-mean-square of the token vectors the LLM sees (``token_embeddings``): the size of
+    a text token's vector per channel, which the projector's output should match."""
     table = llm.get_input_embeddings().weight  # (vocab, llm_dim)
     # float32 accumulation without a float32 copy of a bf16 table: good to ~0.2%, plenty for an init
-    return float(torch.linalg.vector_norm(table, dtype=torch.float32) / table.numel() ** 0.5)
+    rms = float(torch.linalg.vector_norm(table, dtype=torch.float32) / table.numel() ** 0.5)
+    return rms * embedding_scale(llm)
 
 
 def merge_audio(

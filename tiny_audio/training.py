@@ -40,7 +40,7 @@ from tqdm.auto import tqdm
 
 from .ctc import IGNORE_INDEX, CTCHead, ctc_token_ids
 from .data.features import Features
-from .decoder import build_prompt
+from .decoder import build_prompt, token_embeddings
 from .model import PROJECTOR_FILE, ASRModel, ASROutput
 from .projector import output_length
 from .weights.cache import atomic_write_bytes
@@ -286,7 +286,7 @@ def _load_checkpoint(path: Path) -> dict:
 
 def ctc_head_for(model: ASRModel, features: Features) -> CTCHead:
     """The CTC head over the tokens of ``features``' transcripts, on the LLM's device."""
-    embeddings = model.text_decoder.get_input_embeddings().weight
+    embeddings = token_embeddings(model.text_decoder)
     return CTCHead.for_transcripts(embeddings, model.tokenizer, (item["text"] for item in features.items))
 
 
