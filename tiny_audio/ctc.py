@@ -29,8 +29,6 @@ from torch import nn
 IGNORE_INDEX = -100  # pads label rows (the value cross-entropy and CTC here skip)
 
 
-SELF_SCORE = 105.5  # a token's starting score against its own vector: sharp, not saturated
-
 
 class CTCHead(nn.Module):
     """Scores slot vectors against a frozen copy of the LLM's embeddings of ``vocab_ids``.
@@ -39,13 +37,14 @@ class CTCHead(nn.Module):
         embedding_table: the LLM's input embeddings ``(vocab_size, llm_dim)``.
         vocab_ids: the LLM token ids the transcripts use (class ``i + 1`` is ``vocab_ids[i]``;
             class 0 is the blank).
+        start_scale: the score scale before training (``log_scale`` learns it from there).
 
     Attributes:
         blank: the learned vector a slot should resemble when it holds no new token ``(llm_dim,)``.
         log_scale: learned log of the score scale (dot products of RMS-sized vectors are small).
     """
 
-    def __init__(self, embedding_table: torch.Tensor, vocab_ids: Sequence[int]) -> None:
+    def __init__(self, embedding_table: torch.Tensor, vocab_ids: Sequence[int], start_scale: float = 10.0) -> None:
         super().__init__()
         if len(vocab_ids) == 0:
             raise ValueError("a CTC head needs at least one token id; pass the ids the transcripts use")
@@ -54,19 +53,17 @@ class CTCHead(nn.Module):
         self.register_buffer("table", embedding_table.detach()[ids.to(embedding_table.device)].float().clone(),
                              persistent=False)
         self.blank = nn.Parameter(embedding_table.detach().float().mean(0).clone())
-        # Start the scale so that a token scores about SELF_SCORE against itself, whatever the
-        # size of the LLM's embeddings (SmolLM2's: scale 10; Gemma's, 25x larger: scale 0.16).
-        mean_square_norm = float(embedding_table.detach().float().pow(2).sum(-1).mean())
-        self.log_scale = nn.Parameter(torch.tensor(math.log(SELF_SCORE / mean_square_norm)))
+        self.log_scale = nn.Parameter(torch.tensor(math.log(start_scale)))
         lookup = torch.zeros(embedding_table.shape[0], dtype=torch.long)
         lookup[ids] = torch.arange(1, len(ids) + 1)
         self.register_buffer("class_of_id", lookup, persistent=False)  # LLM id -> class (0: not in vocab)
 
     @classmethod
-    def for_transcripts(cls, embedding_table: torch.Tensor, tokenizer, texts: Iterable[str]) -> CTCHead:
+    def for_transcripts(cls, embedding_table: torch.Tensor, tokenizer, texts: Iterable[str],
+                        start_scale: float = 10.0) -> CTCHead:
         """A head over exactly the tokens that ``texts`` use (as ``ctc_token_ids`` splits them)."""
         ids = {i for text in texts for i in ctc_token_ids(tokenizer, text)}
-        return cls(embedding_table, sorted(ids))
+        return cls(embedding_table, sorted(ids), start_scale)
 
     def forward(self, slots: torch.Tensor) -> torch.Tensor:
         """``(B, T, llm_dim)`` slot vectors -> ``(B, T, 1 + V)`` log-probabilities (class 0: blank)."""

@@ -99,7 +99,7 @@ def token_embeddings(llm: PreTrainedModel) -> torch.Tensor:
 def embedding_rms(llm: PreTrainedModel) -> float:
     """Root-mean-square of the token vectors the LLM sees (``token_embeddings``): the size of
     a text token's vector per channel, which the projector's output should match."""
-    table = llm.get_input_embeddings().weight  # (vocab, llm_dim)
+    table = llm.get_input_embeddings().weight.detach()  # (vocab, llm_dim)
     # float32 accumulation without a float32 copy of a bf16 table: good to ~0.2%, plenty for an init
     rms = float(torch.linalg.vector_norm(table, dtype=torch.float32) / table.numel() ** 0.5)
     return rms * embedding_scale(llm)

