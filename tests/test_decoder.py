@@ -240,4 +240,3 @@ def test_token_embeddings_are_what_the_embedding_layer_hands_the_llm(parts):
     assert embedding_rms(gemma) == pytest.approx(gemma.get_input_embeddings()(ids).pow(2).mean().sqrt().item(), rel=1e-4)
     smollm2 = parts[0]  # no scale: the table itself, not a copy
     assert token_embeddings(smollm2) is smollm2.get_input_embeddings().weight
-

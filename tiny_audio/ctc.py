@@ -29,7 +29,6 @@ from torch import nn
 IGNORE_INDEX = -100  # pads label rows (the value cross-entropy and CTC here skip)
 
 
-
 class CTCHead(nn.Module):
     """Scores slot vectors against a frozen copy of the LLM's embeddings of ``vocab_ids``.
 
