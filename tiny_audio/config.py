@@ -10,6 +10,7 @@ The built-in presets (``tiny_audio.presets``) are configs that ship inside the p
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from transformers import CONFIG_MAPPING, AutoConfig, PretrainedConfig, WhisperConfig
@@ -20,6 +21,7 @@ from .sampling import MIN_SEGMENT_SECONDS, SAMPLE_RATE
 from .presets import PRESETS, config_file
 from .weights import first_line
 
+MAX_CTC_FUSION_WEIGHT = 10.0  # beyond ~2 the CTC side alone picks the words (held-out WER flat from 1 to 4)
 MAX_GUIDANCE_SCALE = 10.0  # far past any useful scale: beyond ~2 the LLM writes against its own grammar
 
 
@@ -28,6 +30,11 @@ def _sub_config(value: PretrainedConfig | dict | None) -> PretrainedConfig | Non
     if isinstance(value, dict):
         return CONFIG_MAPPING[value["model_type"]](**value)
     return value
+
+
+def _not_number(value) -> bool:
+    """True for anything but a finite int or float (bools excluded)."""
+    return isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
 
 
 class ASRConfig(PretrainedConfig):
@@ -59,6 +66,14 @@ class ASRConfig(PretrainedConfig):
             step's log-probabilities with the audio are pushed away from those for the prompt
             without it. 1 (default): off; above 1 it costs 1.1-2x the decoding time
             (BENCHMARKS.md); the embedded preset writes with 1.5.
+        ctc_fusion_weight: how much the audio slots' own CTC scores count while the LLM
+            writes (joint CTC/LLM decoding, ``decoder.CTCFusion``): each of the LLM's likeliest
+            next tokens gains this many times the change in CTC prefix score it brings. 0
+            (default): off; the embedded preset writes with 1.
+        ctc_fusion_scale: the factor on each slot-embedding dot product in those CTC scores.
+        ctc_fusion_blank: the dot product that "no new token in this slot" scores in every
+            slot (``ctc.SlotScores``). Scale and blank are decoding settings, chosen on
+            held-out speech for projectors whose output has SmolLM2's embedding size.
     """
 
     model_type = "tiny_audio"
@@ -78,6 +93,9 @@ class ASRConfig(PretrainedConfig):
         max_segment_seconds: float | None = None,
         beams: int = 1,
         guidance_scale: float = 1.0,
+        ctc_fusion_weight: float = 0.0,
+        ctc_fusion_scale: float = 7.0,
+        ctc_fusion_blank: float = 2.2,
         **kwargs,
     ) -> None:
         self.audio_model_id = audio_model_id
@@ -93,6 +111,9 @@ class ASRConfig(PretrainedConfig):
         # not "num_beams": transformers keeps generation settings out of model configs
         self.beams = beams
         self.guidance_scale = guidance_scale
+        self.ctc_fusion_weight = ctc_fusion_weight
+        self.ctc_fusion_scale = ctc_fusion_scale
+        self.ctc_fusion_blank = ctc_fusion_blank
         self.validate()
         super().__init__(**kwargs)
 
@@ -117,6 +138,13 @@ class ASRConfig(PretrainedConfig):
         scale = self.guidance_scale
         if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 1 <= scale <= MAX_GUIDANCE_SCALE:
             raise ValueError(f"guidance_scale must be a number from 1 (off) to {MAX_GUIDANCE_SCALE:g}, got {scale!r}")
+        weight = self.ctc_fusion_weight
+        if _not_number(weight) or not 0 <= weight <= MAX_CTC_FUSION_WEIGHT:
+            raise ValueError(f"ctc_fusion_weight must be a number from 0 (off) to {MAX_CTC_FUSION_WEIGHT:g}, got {weight!r}")
+        if _not_number(self.ctc_fusion_scale) or self.ctc_fusion_scale <= 0:
+            raise ValueError(f"ctc_fusion_scale must be a positive number, got {self.ctc_fusion_scale!r}")
+        if _not_number(self.ctc_fusion_blank):
+            raise ValueError(f"ctc_fusion_blank must be a number, got {self.ctc_fusion_blank!r}")
         if self.prompt.count(AUDIO_TOKEN) != 1:
             raise ValueError(f"prompt must contain {AUDIO_TOKEN} exactly once, got {self.prompt!r}")
         if self.audio_config is not None and self.audio_config.d_model != self.encoder_dim:

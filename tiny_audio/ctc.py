@@ -15,6 +15,12 @@ projector's output *mean* the right words: reading each slot's best-scoring toke
 (``greedy_readout``) gives a rough transcript with no LLM at all. It is a diagnostic and
 a warm start, never the transcript: the shipped recognizer's text is written by the LLM.
 The head (blank vector and scale) is used only in training and is not saved with the model.
+
+The same scores help the LLM while it writes (``decoder.CTCFusion``, joint CTC/LLM decoding,
+Watanabe et al. 2017): each token it proposes is also judged by how well the transcript so
+far plus that token accounts for the slots under CTC (``extend_prefixes``). Decoding keeps no
+trained part of the head: ``SlotScores`` scores the slots against the embedding table at a
+fixed scale, and a slot holds no new token when no word scores above a fixed blank score.
 """
 
 from __future__ import annotations
@@ -97,6 +103,77 @@ class CTCHead(nn.Module):
             row = torch.unique_consecutive(row[: int(n)])
             readouts.append(self.vocab_ids.cpu()[row[row > 0] - 1].tolist())
         return readouts
+
+
+class SlotScores:
+    """CTC log-probabilities of a batch of clips' slots over the whole embedding table, with
+    no trained part: class ``i + 1`` (LLM token ``i``) scores ``scale * slot . embedding_i``
+    and the blank (class 0) scores ``scale * blank_score`` in every slot.
+
+    Only each slot's normalizer and blank log-probability are kept; a token's log-probability
+    is computed when asked (``words``), so a 30 s window never holds ``(T, vocab)`` numbers.
+    Slots past a clip's end are blanks for sure (log-probability 0), which leaves every CTC
+    sum over that clip's own slots unchanged.
+
+    Args:
+        slots: each clip's projector output ``(T_i, llm_dim)``.
+        embedding_table: the vectors the LLM reads ``(vocab_size, llm_dim)`` (``decoder.token_embeddings``).
+        scale: multiplies every dot product.
+        blank_score: the dot product the blank scores in every slot.
+
+    Attributes:
+        blank: each slot's blank log-probability ``(B, T_max)``.
+    """
+
+    def __init__(self, slots: Sequence[torch.Tensor], embedding_table: torch.Tensor, scale: float,
+                 blank_score: float) -> None:
+        self.table, self.scale = embedding_table.detach().float(), scale
+        t_max = max(len(s) for s in slots)
+        self.slots = embedding_table.new_zeros(len(slots), t_max, embedding_table.shape[-1], dtype=torch.float)
+        self.norm = torch.full((len(slots), t_max), torch.inf, device=embedding_table.device)  # (B, T_max)
+        for row, clip_slots in enumerate(slots):
+            scores = scale * (clip_slots.float() @ self.table.T)  # (T_i, vocab)
+            blank = torch.full_like(scores[:, :1], scale * blank_score)
+            self.slots[row, : len(clip_slots)] = clip_slots.float()
+            self.norm[row, : len(clip_slots)] = torch.cat([blank, scores], -1).logsumexp(-1)
+        self.blank = torch.where(self.norm.isinf(), 0.0, scale * blank_score - self.norm)  # (B, T_max)
+
+    def words(self, clips: torch.Tensor, token_ids: torch.Tensor) -> torch.Tensor:
+        """Log-probabilities ``(R, T_max, K)`` of tokens ``token_ids (R, K)`` in every slot of
+        clip ``clips[r]`` ``(R,)`` (-inf past the clip's end)."""
+        dots = torch.einsum("rtd,rkd->rtk", self.slots[clips], self.table[token_ids])
+        return self.scale * dots - self.norm[clips][..., None]
+
+
+def extend_prefixes(words: torch.Tensor, blank: torch.Tensor, r_n: torch.Tensor, r_b: torch.Tensor,
+                    repeats: torch.Tensor, empty: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """CTC prefix scores of K one-class extensions of R prefixes (Watanabe et al. 2017, Alg. 2).
+
+    A prefix's forward variables say, for each slot t, the log-probability that slots 0..t
+    spelled exactly the prefix, ending in its last class (``r_n``) or in a blank (``r_b``).
+    Its prefix score is the log-probability that *some* first stretch of the slots spells
+    it, whatever follows: comparable between prefixes of any length, so a decoder can add it
+    token by token. The score of a finished transcript is ``logaddexp(r_n[-1], r_b[-1])``.
+
+    Args:
+        words: the candidates' log-probabilities in every slot ``(R, T, K)``.
+        blank: the blank's log-probability in every slot ``(R, T)``.
+        r_n, r_b: each prefix's forward variables ``(R, T)``; for the empty prefix
+            ``-inf`` and the running sum of ``blank``.
+        repeats: the candidate is the prefix's last class ``(R, K)`` (it then needs a blank between).
+        empty: the prefix is empty ``(R,)``.
+
+    Returns:
+        the extensions' ``r_n`` and ``r_b`` ``(R, T, K)`` and their prefix scores ``(R, K)``.
+    """
+    before = torch.where(repeats[:, None, :], r_b[..., None], torch.logaddexp(r_n, r_b)[..., None])  # (R, T, K)
+    new_n, new_b = torch.full_like(words, -torch.inf), torch.full_like(words, -torch.inf)
+    new_n[:, 0] = torch.where(empty[:, None], words[:, 0], -torch.inf)
+    for t in range(1, words.shape[1]):
+        new_n[:, t] = torch.logaddexp(new_n[:, t - 1], before[:, t - 1]) + words[:, t]
+        new_b[:, t] = torch.logaddexp(new_b[:, t - 1], new_n[:, t - 1]) + blank[:, t, None]
+    prefix_scores = torch.cat([new_n[:, :1], before[:, :-1] + words[:, 1:]], dim=1).logsumexp(1)
+    return new_n, new_b, prefix_scores
 
 
 def ctc_token_ids(tokenizer, text: str) -> list[int]:

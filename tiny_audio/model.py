@@ -37,7 +37,7 @@ from transformers.utils import ModelOutput, cached_file
 
 from . import presets, weights
 from .config import ASRConfig
-from .ctc import IGNORE_INDEX, CTCHead
+from .ctc import IGNORE_INDEX, CTCHead, SlotScores
 from .decoder import (
     CACHE_ARG,
     Generation,
@@ -47,6 +47,7 @@ from .decoder import (
     embedding_rms,
     generate,
     merge_audio,
+    token_embeddings,
 )
 from .encoder import build_whisper, encode, encoder_only, freeze, n_encoder_frames
 from .log_mel import N_SAMPLES, log_mel_spectrogram, n_mel_frames
@@ -59,7 +60,7 @@ PROJECTOR_FILE = "model.safetensors"  # save_pretrained's file name; holds the p
 MAX_TOKENS_PER_SECOND = 6  # fast speech is ~4 LLM tokens/s; the margin stops runaway output
 MIN_NEW_TOKENS = 8  # on top of that: room for the end-of-text token and punctuation of a short clip
 PROJECTOR_SEED = 0  # a fresh projector is initialised the same way every run
-DECODING_SETTINGS = ("beams", "guidance_scale", "max_segment_seconds", "encoder_padding_seconds")  # ASRModel.decoding
+DECODING_SETTINGS = ("beams", "guidance_scale", "ctc_fusion_weight", "max_segment_seconds", "encoder_padding_seconds")  # ASRModel.decoding
 # Keywords of from_pretrained that say where a hub id's files are (passed on to the download).
 HUB_KWARGS = frozenset({"revision", "token", "cache_dir", "local_files_only", "force_download", "proxies"})
 # Keywords that transformers' AutoModel and pipeline() add to every call; they concern remote
@@ -389,6 +390,7 @@ class ASRModel(PreTrainedModel):
             prefix=self._prompt_prefix(prompt),
             num_beams=self.config.beams,
             guidance=self._guidance(prompt),
+            ctc_fusion=self._ctc_fusion(audio_embeddings),
         )
         return [(input_ids, audio_mask, generation) for (input_ids, audio_mask, _), generation in zip(prompts, generations)]
 
@@ -398,6 +400,16 @@ class ASRModel(PreTrainedModel):
         if self.config.guidance_scale == 1:
             return None
         return build_prompt(self.tokenizer, 0, prompt)[0], float(self.config.guidance_scale)
+
+    def _ctc_fusion(self, audio_embeddings: list[torch.Tensor]) -> tuple[SlotScores, float] | None:
+        """``generate``'s CTC fusion for clips' projector outputs ``(n_audio_tokens_i, llm_dim)``:
+        their slots' CTC scores and the config's weight; None when the weight is 0 (off)."""
+        if self.config.ctc_fusion_weight == 0:
+            return None
+        table = token_embeddings(self.text_decoder).detach().cpu()
+        slot_scores = SlotScores([a.detach().cpu() for a in audio_embeddings], table,
+                                 self.config.ctc_fusion_scale, self.config.ctc_fusion_blank)
+        return slot_scores, float(self.config.ctc_fusion_weight)
 
     def prompt_with_audio(
         self, audio_embeddings: torch.Tensor, prompt: str | None = None
