@@ -247,8 +247,22 @@ def test_transcribe_cuts_long_speech_as_told(capsys, embedded_model, monkeypatch
     assert whole != embedded_model.transcribe(clip)  # the option changed something
 
 
+@pytest.mark.slow
+def test_transcribe_ctc_fusion_as_told(capsys, embedded_model, monkeypatch):
+    """The embedded preset writes with CTC fusion at weight 1; --ctc-fusion 0 writes as the model
+    does with the fusion off, which is not what it writes with it."""
+    clip = str(REPO / "tiny_audio" / "data" / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav")
+    assert embedded_model.config.ctc_fusion_weight == 1.0
+    assert main(["transcribe", clip, "--json", "--device", "cpu", "--ctc-fusion", "0"]) == 0
+    unfused = json.loads(capsys.readouterr().out)["text"]
+    assert unfused != embedded_model.transcribe(clip)
+    monkeypatch.setattr(embedded_model.config, "ctc_fusion_weight", 0.0)
+    assert unfused == embedded_model.transcribe(clip)
+
+
 @pytest.mark.parametrize("option", [["--batch-size", "0"], ["--encoder-padding", "-2"], ["--beams", "0"],
-                                    ["--guidance-scale", "0.5"], ["--max-segment-seconds", "1"], ["--max-segment-seconds", "long"]])
+                                    ["--guidance-scale", "0.5"], ["--ctc-fusion", "-1"], ["--max-segment-seconds", "1"],
+                                    ["--max-segment-seconds", "long"]])
 def test_bad_decoding_options_are_one_line(tmp_path, capsys, option):
     clip = REPO / "tiny_audio" / "data" / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"
     assert main(["transcribe", str(clip), "--device", "cpu", *option]) == 2

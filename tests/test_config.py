@@ -128,6 +128,27 @@ def test_bad_guidance_scale_is_one_line(scale):
         ASRConfig(guidance_scale=scale)
 
 
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("ctc_fusion_weight", -0.5, r"ctc_fusion_weight must be a number from 0 \(off\) to 10, got -0.5"),
+    ("ctc_fusion_weight", 11, r"ctc_fusion_weight must be a number from 0 \(off\) to 10, got 11"),
+    ("ctc_fusion_weight", "1", r"ctc_fusion_weight must be a number from 0 \(off\) to 10, got '1'"),
+    ("ctc_fusion_weight", float("nan"), r"ctc_fusion_weight must be a number from 0 \(off\) to 10, got nan"),
+    ("ctc_fusion_scale", 0, r"ctc_fusion_scale must be a positive number, got 0"),
+    ("ctc_fusion_blank", None, r"ctc_fusion_blank must be a number, got None"),
+])
+def test_bad_ctc_fusion_settings_are_one_line(field, value, message):
+    with pytest.raises(ValueError, match=message):
+        ASRConfig(**{field: value})
+
+
+def test_ctc_fusion_is_saved_with_the_config(tmp_path):
+    assert ASRConfig().ctc_fusion_weight == 0.0  # off unless a model says otherwise
+    assert ASRConfig.from_pretrained("embedded").ctc_fusion_weight == 1.0
+    ASRConfig(ctc_fusion_weight=0.5, ctc_fusion_scale=3.0, ctc_fusion_blank=1.0).save_pretrained(tmp_path)
+    saved = ASRConfig.from_pretrained(tmp_path)
+    assert (saved.ctc_fusion_weight, saved.ctc_fusion_scale, saved.ctc_fusion_blank) == (0.5, 3.0, 1.0)
+
+
 def test_guidance_scale_is_saved_with_the_config(tmp_path):
     assert ASRConfig().guidance_scale == 1.0  # off unless a model says otherwise
     ASRConfig(guidance_scale=1.5).save_pretrained(tmp_path)

@@ -7,6 +7,7 @@ import torch
 
 from transformers import GenerationConfig, LogitsProcessor
 
+from tiny_audio.ctc import SlotScores
 from tiny_audio.decoder import (
     AUDIO_TOKEN,
     NO_REPEAT_NGRAM,
@@ -222,6 +223,47 @@ def test_guidance_keeps_its_cache_in_step_with_the_beams(parts):
     guided = generate(llm, tokenizer, prompts, 12, num_beams=3, guidance=(uncond_ids, 1.5))
     assert [g.text for g in guided] == [generate(llm, tokenizer, [p], 12, num_beams=3, guidance=(uncond_ids, 1.5))[0].text
                                         for p in prompts]  # a batch writes what each prompt writes alone
+
+
+def _spelled_slots(model, sentence):
+    """Audio slots that spell ``sentence`` exactly: each token's own embedding, then a zero
+    vector (which scores below the blank), as a CTC-trained projector's output would."""
+    table = token_embeddings(model.text_decoder).detach()
+    ids = model.tokenizer(" " + sentence, add_special_tokens=False)["input_ids"]
+    return torch.stack([row for i in ids for row in (table[i], torch.zeros_like(table[i]))])  # (2 * n_tokens, D)
+
+
+SPELLED = ["The cat sat on the warm mat.", "Seven green boats left the harbour at dawn."]
+
+
+def _fusion(model, slots, weight):
+    table = token_embeddings(model.text_decoder).detach()
+    return SlotScores(slots, table, model.config.ctc_fusion_scale, model.config.ctc_fusion_blank), weight
+
+
+def test_ctc_fusion_writes_the_words_the_slots_hold(embedded_model):
+    """The LLM alone, reading a sentence's exact embeddings, adds words of its own; with the
+    slots' CTC scores it writes the sentence."""
+    slots = [_spelled_slots(embedded_model, SPELLED[0])]
+    [prompt] = [embedded_model.prompt_with_audio(s)[2] for s in slots]
+    llm, tokenizer = embedded_model.text_decoder, embedded_model.tokenizer
+    [alone] = generate(llm, tokenizer, [prompt], 20, num_beams=3)
+    [fused] = generate(llm, tokenizer, [prompt], 20, num_beams=3, ctc_fusion=_fusion(embedded_model, slots, 1.0))
+    assert alone.text != SPELLED[0] and fused.text == SPELLED[0]
+    assert fused.token_probs.shape == fused.token_ids.shape  # the LLM's own probabilities, as without fusion
+
+
+def test_ctc_fusion_follows_each_prompts_beams(embedded_model):
+    """Rows of different prompts can hold the same words (both begin with "The"); each row's
+    CTC state must come from its own prompt's slots: a batch writes what each writes alone."""
+    llm, tokenizer = embedded_model.text_decoder, embedded_model.tokenizer
+    slots = [_spelled_slots(embedded_model, s) for s in ("The dog ran home.", *SPELLED)]
+    prompts = [embedded_model.prompt_with_audio(s)[2] for s in slots]
+    together = generate(llm, tokenizer, prompts, 20, num_beams=3, ctc_fusion=_fusion(embedded_model, slots, 1.0))
+    alone = [generate(llm, tokenizer, [p], 20, num_beams=3, ctc_fusion=_fusion(embedded_model, [s], 1.0))[0]
+             for p, s in zip(prompts, slots)]
+    assert [g.text for g in together] == [g.text for g in alone]
+    assert together[0].text == "The dog ran home."
 
 
 def scaled_embedding_llm():

@@ -2,12 +2,12 @@
 
     tiny-audio transcribe FILE... [--bundled] [--json] [--model NAME_OR_FOLDER] [--batch-size B]
                      [--dtype bfloat16] [--encoder-padding SECONDS] [--beams N]
-                     [--guidance-scale G] [--max-segment-seconds SECONDS|none]
+                     [--guidance-scale G] [--ctc-fusion W] [--max-segment-seconds SECONDS|none]
     tiny-audio explore [--preset NAME] [--weights]
     tiny-audio prepare-data OUT [--n N] [--split train|test] [--seed S]
     tiny-audio train DATA --out RUN [--steps N] [--batch-size B] ...
     tiny-audio eval [--model M] [--data DIR] [--out results.json] [--batch-size B] [--dtype D] [--encoder-padding S]
-                    [--beams N] [--guidance-scale G] [--max-segment-seconds S]
+                    [--beams N] [--guidance-scale G] [--ctc-fusion W] [--max-segment-seconds S]
     tiny-audio doctor [--prepare]
     tiny-audio demo [--model M] [--device D] [--dtype D] [--port P]
 
@@ -78,7 +78,8 @@ def _load_model(
 
 def _decoding_settings(args: argparse.Namespace) -> dict[str, object]:
     """The config fields the decoding options set: only those given on the command line."""
-    given = {"encoder_padding_seconds": args.encoder_padding, "beams": args.beams, "guidance_scale": args.guidance_scale}
+    given = {"encoder_padding_seconds": args.encoder_padding, "beams": args.beams, "guidance_scale": args.guidance_scale,
+             "ctc_fusion_weight": args.ctc_fusion}
     settings = {field: value for field, value in given.items() if value is not None}
     if args.max_segment_seconds is not None:  # "none" is given and means None
         settings["max_segment_seconds"] = _segment_seconds(args.max_segment_seconds)
@@ -216,9 +217,12 @@ def _add_decoding_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--guidance-scale", type=float, metavar="G",
                    help="how much more the LLM follows the audio than its own idea of the sentence (classifier-free "
                         "guidance; 1: off; above 1 it costs 1.1-2x the decoding time); default: the model's setting (1.5 for the embedded preset)")
+    p.add_argument("--ctc-fusion", type=float, metavar="W",
+                   help="weight of the audio slots' own CTC scores on the LLM's likeliest next tokens (joint CTC/LLM "
+                        "decoding; 0: off); default: the model's setting (1 for the embedded preset)")
     p.add_argument("--max-segment-seconds", metavar="SECONDS",
                    help="cut speech longer than this at its quietest moments and let the LLM write each piece on "
-                        "its own; 'none' keeps whole 30 s windows; default: the model's setting (7 for the embedded "
+                        "its own; 'none' keeps whole 30 s windows; default: the model's setting (4 for the embedded "
                         "preset, none for the seed preset)")
 
 

@@ -244,6 +244,8 @@ def decoding_description(config: ASRConfig) -> str:
     words = "greedy decoding" if config.beams == 1 else f"beam search over {config.beams} candidates"
     if config.guidance_scale != 1:
         words += f", guided toward the audio at scale {config.guidance_scale:g}"
+    if config.ctc_fusion_weight != 0:
+        words += f", its likeliest tokens rescored by the slots' CTC scores at weight {config.ctc_fusion_weight:g}"
     if config.max_segment_seconds is not None:
         words += f", speech over {config.max_segment_seconds:g} s cut at its pauses"
     return words
