@@ -216,11 +216,11 @@ def test_nearest_tokens_reads_the_llms_own_embeddings_back_whatever_their_length
 
 def test_with_max_segment_seconds_long_speech_is_written_piece_by_piece(embedded_model, monkeypatch):
     clip = load_clip("0870")  # 7.1 s
-    assert embedded_model.config.max_segment_seconds == 4.0  # the embedded preset cuts it at its pauses
+    assert embedded_model.config.max_segment_seconds == 6.0  # the embedded preset cuts it at its pauses
     pieces = embedded_model.pieces(clip.audio)
     assert pieces[0][0] == 0 and pieces[-1][1] == len(clip.audio)
     assert all(end == start for (_, end), (start, _) in zip(pieces, pieces[1:]))  # together they cover the clip
-    assert len(pieces) >= 2 and all(end - start <= 4.0 * SAMPLE_RATE for start, end in pieces)
+    assert len(pieces) >= 2 and all(end - start <= 6.0 * SAMPLE_RATE for start, end in pieces)
     monkeypatch.setattr(embedded_model.config, "max_segment_seconds", None)
     assert embedded_model.pieces(clip.audio) == [(0, len(clip.audio))]  # one 30 s window
     monkeypatch.setattr(embedded_model.config, "max_segment_seconds", 3.5)
@@ -233,11 +233,11 @@ def test_with_max_segment_seconds_long_speech_is_written_piece_by_piece(embedded
 def test_decoding_settings_hold_inside_the_block_only(embedded_model):
     """``decoding`` changes how the model writes for a while and puts the preset's settings back,
     also when the block fails."""
-    shipped = embedded_model.config.beams, embedded_model.config.guidance_scale
-    assert shipped == (4, 1.5)
-    with embedded_model.decoding(beams=1, guidance_scale=1.0) as model:
-        assert (model.config.beams, model.config.guidance_scale) == (1, 1.0)
-    assert (embedded_model.config.beams, embedded_model.config.guidance_scale) == shipped
+    shipped = embedded_model.config.beams, embedded_model.config.ctc_fusion_weight
+    assert shipped == (4, 1.0)
+    with embedded_model.decoding(beams=1, ctc_fusion_weight=0.0) as model:
+        assert (model.config.beams, model.config.ctc_fusion_weight) == (1, 0.0)
+    assert (embedded_model.config.beams, embedded_model.config.ctc_fusion_weight) == shipped
     with pytest.raises(RuntimeError), embedded_model.decoding(beams=2):
         raise RuntimeError
     assert embedded_model.config.beams == 4
@@ -250,4 +250,4 @@ def test_decoding_rejects_bad_settings_in_one_line(embedded_model):
     with pytest.raises(ValueError, match="guidance_scale must be a number from 1"):
         with embedded_model.decoding(guidance_scale=0.2):
             pass
-    assert embedded_model.config.guidance_scale == 1.5
+    assert embedded_model.config.guidance_scale == 1.0

@@ -65,7 +65,8 @@ class ASRConfig(PretrainedConfig):
             sentence should say (classifier-free guidance, ``decoder.AudioGuidance``): each
             step's log-probabilities with the audio are pushed away from those for the prompt
             without it. 1 (default): off; above 1 it costs 1.1-2x the decoding time
-            (BENCHMARKS.md); the embedded preset writes with 1.5.
+            (BENCHMARKS.md). The embedded preset wrote with 1.5 until CTC fusion (below)
+            did better without it.
         ctc_fusion_weight: how much the audio slots' own CTC scores count while the LLM
             writes (joint CTC/LLM decoding, ``decoder.CTCFusion``): each of the LLM's likeliest
             next tokens gains this many times the change in CTC prefix score it brings. 0

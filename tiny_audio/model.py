@@ -529,13 +529,13 @@ class ASRModel(PreTrainedModel):
 
     @contextlib.contextmanager
     def decoding(self, **settings) -> Iterator[ASRModel]:
-        """Transcribe with other decoding settings for a while, e.g. greedily and unguided::
+        """Transcribe with other decoding settings for a while, e.g. greedily and by the LLM alone::
 
-            with model.decoding(beams=1, guidance_scale=1.0):
+            with model.decoding(beams=1, ctc_fusion_weight=0.0):
                 text = model.transcribe(clip)
 
-        ``settings`` are config fields (``beams``, ``guidance_scale``, ``max_segment_seconds``,
-        ``encoder_padding_seconds``); they are checked like the config's own and put back on exit.
+        ``settings`` are config fields (``beams``, ``guidance_scale``, ``ctc_fusion_weight``,
+        ``max_segment_seconds``, ``encoder_padding_seconds``); they are checked like the config's own and put back on exit.
         """
         unknown = sorted(set(settings) - set(DECODING_SETTINGS))
         if unknown:
