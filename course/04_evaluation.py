@@ -369,9 +369,10 @@ plt.show()
 # %%
 _, board_audio, board_text = test_sets["synthetic"][2]
 print(f"reference: {board_text}")
-for beams, scale in [(1, 1.0), (4, 1.0), (1, 1.5), (4, 1.5)]:  # the last: the preset's own
-    with model.decoding(beams=beams, guidance_scale=scale):  # the preset's settings come back after
-        print(f"beams={beams} guidance={scale}: {model.transcribe(board_audio)}")
+ways = [(1, 1.0, 0.0), (4, 1.0, 0.0), (4, 1.5, 0.0), (1, 1.0, 1.0), (4, 1.0, 1.0)]  # the last: the preset's own
+for beams, scale, weight in ways:
+    with model.decoding(beams=beams, guidance_scale=scale, ctc_fusion_weight=weight):  # back to the preset's after
+        print(f"beams={beams} guidance={scale} ctc_fusion={weight}: {model.transcribe(board_audio)}")
 
 # %% [markdown]
 # Greedily and unguided it writes "presented his message" for "opposed his motion"; beam
@@ -498,9 +499,9 @@ with model.decoding(beams=1):
 print(f"trained with: {model.config.prompt!r}")
 question = "What is the capital of France? <audio>"
 print(f"asked       : {question!r}")
-for scale in (1.0, 1.5):  # without guidance, then as the preset writes
-    print(f"guidance_scale={scale}:")
-    with model.decoding(beams=1, guidance_scale=scale):
+for weight in (0.0, 1.0):  # the LLM alone, then with the slots' CTC scores, as the preset writes
+    print(f"ctc_fusion_weight={weight}:")
+    with model.decoding(beams=1, ctc_fusion_weight=weight):
         for c in debug_clips:
             _, frames = model.listen(c.audio)
             _, _, generation = model.write(model.audio_projector(frames), c.duration, prompt=question)

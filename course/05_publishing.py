@@ -358,7 +358,7 @@ audio_seconds = sum(c.duration for c in bundled)
 # %%
 # NBVAL_IGNORE_OUTPUT
 # (wall-clock times: they differ between machines and between runs)
-with model.decoding(beams=1, guidance_scale=1.0):  # the LLM writes greedily here: see below
+with model.decoding(beams=1):  # the LLM writes greedily here: see below
     stage_seconds(model, bundled[:1])  # a first call allocates; time the steady state
     times = {"clip + 5 s (the embedded default)": stage_seconds(model, bundled)}
     with model.decoding(encoder_padding_seconds=None):  # Whisper's whole 30 s window, as it was trained
@@ -415,7 +415,7 @@ for padding in (5.0, 1.0):
 
 # %%
 audio = [c.audio for c in bundled]
-with model.decoding(beams=1, guidance_scale=1.0):  # greedily, to keep the lesson short (the tests check beams too)
+with model.decoding(beams=1):  # greedily, to keep the lesson short (the tests check beams too)
     together = model.transcribe(audio, batch_size=8)
     one_by_one = [model.transcribe(a, batch_size=1) for a in audio]
 print(f"{sum(a == b for a, b in zip(together, one_by_one))} of {len(audio)} transcripts identical")
