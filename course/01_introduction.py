@@ -300,9 +300,9 @@ print("A sample rate is part of the data: a model fed audio at the wrong rate he
 # the Whisper encoder, passes its vectors through the projector, places the projector's
 # output inside a prompt that asks the LLM to transcribe the speech, and lets the LLM
 # write. It keeps the four likeliest partial transcripts as it writes (beam search),
-# leans each word toward what the audio says rather than what the LLM would guess without it
-# (guidance, lesson 4), and returns the likeliest whole transcript; nothing is left to
-# chance, so the output is the same every time.
+# checks each of the LLM's likeliest next tokens against the projector's vectors, read on
+# their own as the words they point at (CTC fusion, lesson 4), and returns the likeliest
+# whole transcript; nothing is left to chance, so the output is the same every time.
 #
 # Next to it we run a finished recognizer. Whisper has a second half that our pipeline
 # does not use: its own decoder, trained together with the encoder to write transcripts.
@@ -320,15 +320,14 @@ print(f"Whisper's decoder:  {whisper.transcribe(short_clip.audio)}")
 print(f"our pipeline:       {model.transcribe(short_clip.audio)}")
 
 # %% [markdown]
-# Most of the eight words: "he", "not", "an", "young man" are right, "was" became "wasn't
-# not", and for the one it could not read ("ill-disposed") it put a word that fits the
-# sentence: "innocent". Whisper's decoder, trained on
+# Five of the eight words are right: "he was not an" and "man". In place of "ill-disposed
+# young" it put one word that fits the sentence: "old". Whisper's decoder, trained on
 # 680,000 hours of speech, gets all eight. Our projector was trained for about an hour and
 # a half on a laptop CPU, on 24,000 sentences spoken by synthetic voices — it has never
 # heard a human reader. Lesson 3 shows how it was trained and why this is hard on a CPU;
 # lesson 4 measures it properly.
 #
-# Short sentences like this one are what it reads best. Now the long clip we listened to
+# Short sentences like this one are what it was trained on. Now the long clip we listened to
 # above, 7 s, nearly three times as long as its average training sentence:
 
 # %%
@@ -341,14 +340,14 @@ print(f"Whisper's decoder:  {theirs}")
 print(f"our pipeline:       {ours}")
 
 # %% [markdown]
-# Ours keeps the clause structure of the original and more than half of its words (it finds
-# 13 of 22: "had", "to consider how much", "be", "in his power to do for them"), and it even tries
-# the name: "jongashwhed" for "John Dashwood". The full stops are where the recognizer cut
-# the clip: the embedded preset cuts speech longer than 4 s at its quietest moments (here at
-# 2.75 s and 4.78 s) and lets the LLM write each piece on its own
+# Ours keeps the clause structure of the original and about two thirds of its words (it
+# finds 15 of 22: "john", "had", "to consider how much", "might be", "in his power to do for
+# them"), but of the name only "John": "Dashwood" is gone. The full stop after "might" is
+# where the recognizer cut the clip: the embedded preset cuts speech longer than 6 s at its
+# quietest moments (here at 4.78 s) and lets the LLM write each piece on its own
 # (`config.max_segment_seconds`), because its projector was trained on clips of a few
 # seconds and reads short pieces best. Its word error rate on the five bundled clips is
-# 48%: it gets the shape of a sentence and about half of its words.
+# 34%: it gets the shape of a sentence and about two thirds of its words.
 #
 # What does the projector contribute? Swap it for an untrained one — the same shape,
 # random weights drawn from a fixed seed — and transcribe the long clip again.
@@ -366,17 +365,15 @@ print(f"untrained projector: {untrained}")
 #
 # Think about what the LLM receives. Its prompt says, in plain text, "Transcribe the
 # speech:", followed by the projector's vectors: 10 per second of audio, 71 for this clip
-# (28, 21 and 24 for its three pieces, each rounded up on its own). The encoder did hear
+# (48 and 24 for its two pieces, each rounded up on its own). The encoder did hear
 # the speech, and those vectors were
 # computed from what it heard — but the projector's weights are random, so the vectors
 # land in arbitrary places of the LLM's input space. They don't
 # resemble any word the LLM knows, and it has never been taught to read them. So the LLM
-# has nothing to go on. Left to its habits it would write the chat assistant's introduction
-# it was trained to give ("I'm here to help with your writing needs..."); but the recognizer
-# also steers the LLM away from what it would write with no audio at all (*guidance*, lesson
-# 4), and with vectors that mean nothing that leaves only fragments ("Dot Dot Dot...").
-# Either way, not a word of the speech. (The recognizer keeps only the first line of what
-# the LLM writes: a transcript is one line.)
+# has nothing to go on, and falls back on its habits: it writes the start of the chat
+# assistant's introduction it was trained to give ("I'm here to help"). Not a word of the
+# speech. (The recognizer keeps only the first line of what the LLM writes: a transcript is
+# one line.)
 #
 # Training (lesson 3) changes only those projector weights, until the vectors say to the
 # LLM what the speaker said. Everything else — encoder, LLM, prompt — was the same in
@@ -417,8 +414,9 @@ compare(clip.text, untrained, show_differences=False)
 # %% [markdown]
 # Whisper's only "mistake" is writing "Mr." where the transcript spells out "mister" —
 # the same word, written differently. Deciding what counts as an error is part of
-# evaluation, and we return to it in lesson 4. Our pipeline finds 13 of the 22 words in
-# order; the untrained one finds none. Ours is a recognizer that has started to listen,
+# evaluation, and we return to it in lesson 4. Our pipeline finds 15 of the 22 words in
+# order; the untrained one finds 1, the "to" of "I'm here to help", by chance. Ours is a
+# recognizer that has started to listen,
 # not yet one you would use: closing the gap to Whisper's decoder, which was trained on
 # 680,000 hours of speech, is what the rest of the course is about.
 
@@ -462,10 +460,11 @@ print("Whether that counts as an error depends on what the transcript is for.")
 #   runs: the `seed` preset on a GPU with cached weights, the `embedded` preset anywhere.
 # - The sample rate is part of the audio: the same samples played at the wrong rate are a
 #   different sound.
-# - With a random projector the LLM cannot read the audio and writes nonsense; the shipped
-#   projector, trained on a CPU on synthetic voices only, makes the same LLM write the shape
-#   of what was said and about half of its words (48% WER on the five clips), best on short
-#   clips. Closing the gap to Whisper is what the rest of the course is about.
+# - With a random projector the LLM cannot read the audio and writes not a word of the
+#   speech; the shipped projector, trained on a CPU on synthetic voices only, makes the same
+#   LLM write the shape of what was said and about two thirds of its words (34% WER on the
+#   five clips), best on short clips. Closing the gap to Whisper is what the rest of the
+#   course is about.
 #
 # Next, in lesson 2, we open the pipeline and look at what happens to this clip at every
 # stage.

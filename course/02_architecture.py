@@ -475,9 +475,10 @@ plt.show()
 #
 # The language model then writes one token at a time. The embedded preset keeps the four
 # likeliest partial transcripts as it goes (**beam search**, `config.beams = 4`) and returns
-# the likeliest whole one, each step nudged toward what the audio says and away from what the
-# LLM would write without it (**guidance**, `config.guidance_scale = 1.5`; lesson 4); nothing
-# is sampled, so the output is the same every run.
+# the likeliest whole one. At each step it also ranks the LLM's likeliest next tokens by how
+# well they fit the slots' own scores for each token — a slot's dot product with the token's
+# embedding, much like the chart above (**CTC fusion**, `config.ctc_fusion_weight = 1`;
+# lesson 4). Nothing is sampled, so the output is the same every run.
 # `model.trace` runs the
 # whole pipeline and keeps every intermediate result, including how sure the model was of
 # each token it wrote:
@@ -493,23 +494,26 @@ plt.show()
 
 # %% [markdown]
 # Compare it with the reference, "he was not an ill disposed young man". The LLM wrote one
-# sentence and ended its turn. "He ... not, an ... young man" is what was said, slot for
-# slot; where the slots held nothing it could read ("ill-disposed"), it wrote a word that
-# fits the sentence instead: "innocent". The shipped projector was trained on a CPU, on
+# sentence and ended its turn. "He was not, an ... man" is what was said, slot for slot;
+# where the slots held nothing it could read ("ill-disposed"), it wrote a word that fits the
+# sentence instead, "old", and "young" is gone, although two slots point at it. The shipped
+# projector was trained on a CPU, on
 # synthetic voices only (lesson 3), and this is typical of it: the sentence's frame and its
 # common words, not yet the rare ones.
 #
-# Look at the bars: the model was sure of "He", "'t", " an", " man" and the full stop, and
-# unsure of " not" (0.32), " innocent" (0.23; runners-up " angel" and " old") and " young"
-# (0.23). One bar is not the tallest in its column: at the second token the LLM gave " was"
-# 0.68 and " wasn" 0.30, yet " wasn" was written. The decoding chooses by more than one
-# step's bar: beam search weighs whole transcripts, and the **guidance** of lesson 4 asks
-# the LLM what it would write with no audio at all and favours the tokens the audio made
-# likelier than that. " was" is what any sentence starting "He" says next; " wasn" — the
-# start of "wasn't", which is what "was not" sounds like said quickly — is what the audio
-# added. (Without the guidance the same beams write "He was not, an ill-spooked young man.")
-# The bars are the LLM's own probabilities with the audio: how well a token fits the text so
-# far *and* the sound; where the two pull apart, the bar is low.
+# Look at the bars: the model was sure of "He", " not" and " an", less sure of " was"
+# (0.68; runner-up " wasn", 0.30), " man" (about 0.53) and the comma (about 0.34, with " an"
+# close behind). Two bars are far from the tallest in their column: after "an" the LLM gave
+# " innocent" about 0.24 and " old" about 0.06, and at the end it gave another " man" about
+# 0.25 and the full stop about 0.02 — yet " old" and the full stop were written. The decoding
+# chooses by more than one step's bar: beam search weighs whole transcripts, and the CTC
+# fusion of lesson 4 adds the slots' vote to each of the LLM's likeliest tokens. The slots
+# hold one "man", so a second one lost to the full stop; and with their vote " old" beat
+# " innocent". (Without the slots' scores the same beams write "He was not, an ill-spooked
+# young man.": on this clip the fusion costs "ill" and "young"; over many clips it saves
+# far more words than it costs, lesson 4.) The bars are the LLM's own probabilities with the
+# audio: how well a token fits the text so far *and* the sound; where the two pull apart,
+# the bar is low.
 #
 # ### Exercise 2.5
 # Which positions of the prompt hold the audio? Print the first and last audio position and
@@ -644,11 +648,10 @@ for name, t in [("original", trace), ("8 kHz", telephone_trace)]:
 # No shape changes: `degrade` returns 16 kHz samples again, of the same length, so every
 # stage sees the same sizes. Only the numbers change — the encoder hears no sound above
 # 4 kHz — and with them what the slots point at: one slot fewer lands on a said word, and
-# the transcript changes where the LLM was unsure in the original (under 0.5 in the bar
-# chart above): "wasn't" goes back to the likelier " was", " young" goes, and " man" comes
-# out twice, run together ("manman") — where the sound is thinner the guidance can push a
-# token the audio favours once too often. The rest survives, because the training data
-# included telephone-band audio (lesson 3); words the model was barely sure of go first.
+# the transcript changes at one word, " old", which the LLM gave only about 0.06 in the bar
+# chart above: it becomes " innocent", the LLM's own favourite there.
+# The rest survives, because the training data included telephone-band audio (lesson 3);
+# words the model was barely sure of go first.
 #
 # ## Further reading
 #

@@ -333,19 +333,17 @@ for name, hypothesis in (("random projector", before), ("after 50 steps", after_
 # Nothing else changed between these three lines: the same encoder heard the same audio,
 # the same LLM read the same prompt. Only 1.5 million numbers in the projector differ.
 #
-# With the random projector the LLM writes fragments ("Wo Qu Qu Quamp…"): the recognizer
-# steers it away from what it would write with no audio (guidance, lesson 4), and vectors
-# that mean nothing leave it nothing else. After 50 steps of training it answers like the
-# chat assistant it was built to be ("Here's a corrected transcription of the speech:")
-# and fills the quote with syllables: a few seconds of CTC move the readout, not yet the
-# LLM, and the LLM still takes the audio slots for a conversation. The shipped projector
-# writes "He wasn't not, an innocent young man.": "he", "not", "an", "young man" are right,
-# "was not" came out as "wasn't not", and for "ill-disposed", which it could not read, it
-# put a word that fits the sentence. Its record shows where it stands overall, measured as
-# the preset now writes (4 beams, guided toward the audio, speech over 4 s cut at a pause):
-# 48% WER on the five LibriVox clips and 47% on the 60 held-out synthetic clips (Whisper's
-# own decoder: 1.4% and 15.7%; when the projector was shipped, before the cut and the
-# guidance, 52% and 53%).
+# With the random projector the LLM answers like the chat assistant it was built to be
+# ("I'm here to help!"): vectors that mean nothing leave it nothing else to go on. After 50
+# steps of training it writes a short sentence, "I was looking.", with one word of the
+# reference in it ("was"): a few seconds of CTC move the readout, not yet much of what the
+# LLM writes. The shipped projector writes "He was not, an old man.": "he was not an" and
+# "man" are right; for "ill-disposed", which it could not read, it put a word that fits the
+# sentence, and "young" is gone. Its record shows where it stands overall, measured as the
+# preset now writes (4 beams, the LLM's likeliest tokens ranked with the slots' CTC scores,
+# speech over 6 s cut at a pause): 34% WER on the five LibriVox clips and 32% on the 60
+# held-out synthetic clips (Whisper's own decoder: 1.4% and 15.7%; when the projector was
+# shipped, written with the 4 beams alone, 52% and 53%).
 # **It listens, but it is not yet a good recognizer**: trained on a CPU on synthetic voices
 # only, it gets short, common sentences and loses long or rare ones (lesson 4 takes its
 # errors apart). Exercise 3.4 puts a number on what it learned: on a sentence it never
@@ -371,7 +369,8 @@ for name, hypothesis in (("random projector", before), ("after 50 steps", after_
 # one). The whole recipe, data included, takes about an hour on a 2-core CPU — data 9,
 # cache 11.5, CTC 6, the LLM stage 38 minutes (BENCHMARKS.md) — and from random weights it
 # gets 65% WER on the LibriVox clips, 63% on short held-out clips and 61% on the synthetic
-# test (written with 4 beams, before the preset also guided its writing toward the audio):
+# test (written with the 4 beams alone, before the preset also cut long speech and used
+# the slots' CTC scores):
 # the right kind of sentence with some
 # of the words, still far from a finished recognizer. On a GPU the same command trains in
 # bf16 automatically (`--device cuda` is the default when one is visible).
@@ -381,7 +380,8 @@ for name, hypothesis in (("random projector", before), ("after 50 steps", after_
 # (seeds 21, 11, 13 and 17), `tiny-audio train data data2 data3 data4 ... --ctc-steps 2000
 # --steps 3200`, 94 minutes of training on a 2-core CPU after about 30 minutes of data
 # preparation and 45 of feature caches. It gets 52%, 56% and 53% on the same three sets
-# (LibriVox 48% with the preset's cut of long speech at its pauses).
+# with the 4 beams alone, and 34%, 37% and 32% as the preset writes now (speech over 6 s cut
+# at its pauses, the slots' CTC scores in the decoding; lesson 4).
 # Its loss curves, every stage, straight from its record — training loss in blue, the
 # loss on 100 held-out sentences it never trained on in green:
 
