@@ -67,7 +67,8 @@ from tiny_audio import (
 
 # %% [markdown]
 # We evaluate the embedded preset — Whisper base's encoder, the shipped projector, and
-# SmolLM2-135M, writing by beam search with 4 beams, guided toward the audio (section 5).
+# SmolLM2-135M, writing by beam search with 4 beams, each candidate word checked against the
+# audio slots' own CTC scores (section 5).
 # Nothing is sampled, so each
 # run of this lesson prints the same words.
 
@@ -158,13 +159,13 @@ print(f"package : WER {word_error_rate([clip.text], [hypothesis]):.1%}")
 assert measures.substitutions + measures.deletions + measures.insertions == sum(counts.values())
 
 # %% [markdown]
-# They need not agree on the kinds of edit. The normalizer spells "wasn't" as "was not", so
-# the hypothesis reads "he was not not an innocent young man". Our backtrace lines it up as
-# three substitutions ("an" -> "not", "ill" -> "an", "disposed" -> "innocent"); jiwer as one
-# insertion (the second "not"), one substitution ("ill" -> "innocent") and one deletion
-# ("disposed"). Both are alignments with the fewest edits, three; where several exist, which
-# one a program reports depends on the order it tries the moves in. The WER is the same
-# either way, which is why it, not the split, is the number to report.
+# Here they also agree on the kinds of edit: "ill" and "disposed" deleted, "young" heard as
+# "old". They need not. Where several alignments have the fewest edits, which one a program
+# reports depends on the order it tries the moves in: for an earlier hypothesis of this clip,
+# "He wasn't not, an innocent young man." (the normalizer spells "wasn't" as "was not"), our
+# backtrace found three substitutions and jiwer one insertion, one substitution and one
+# deletion — three edits both ways. The WER is the same either way, which is why it, not the
+# split, is the number to report.
 #
 # Two things follow from the formula. WER can exceed 100%: a hypothesis that rambles on
 # adds insertions without limit. And over a test set it is **errors summed over all clips
@@ -210,7 +211,7 @@ print(f"normalized WER: {word_error_rate([clip.text], [whisper_text]):.1%}")
 # - **synthetic**: the first 7 of the 60 bundled held-out synthesized sentences
 #   (clean speech, sentences from the corpus's test split). All 60 would take this lesson
 #   past its 90-second budget; `tiny-audio eval --data synthetic` scores all of them (the
-#   shipped record says 46.5% for ours, 15.7% for Whisper's decoder).
+#   shipped record says 32.3% for ours, 15.7% for Whisper's decoder).
 #
 # `evaluate(transcribe, items)` runs any `audio -> text` function over `(name, audio, reference)`
 # items and returns per-clip results and the corpus WER (with `batched=True`, a function from a
@@ -234,7 +235,7 @@ for system in systems:
 # %% [markdown]
 # The gap is the honest state of this course's shipped projector: trained for an hour and
 # a half on a CPU, on synthetic voices only (lesson 3), it reads short, common
-# sentences and loses long or rare ones. Whisper's decoder, trained on 680,000 hours, reads
+# sentences and loses names and rare words; about one word in three is wrong on the real clips. Whisper's decoder, trained on 680,000 hours, reads
 # the same encoder frames almost perfectly on the real clips; its higher WER on synthetic
 # speech comes from the robotic voices and rare words of that set. Look at what each system
 # wrote:
@@ -253,14 +254,13 @@ for data in test_sets:
 # A single WER says how often a system is wrong, not how. Three ways to look closer.
 #
 # **Which words?** `error_counts` tallies every substitution, deletion and insertion over a
-# test set. Whisper's few errors are near-misses on rare words. Ours writes a name it half
-# hears as sounds ("mister john dashwood" -> "massachusetts jongashwhed", "then leisure" ->
-# "neeryur"), drops words it cannot read ("there might"), and inserts small words ("wasn't
-# not" for "was not", "no longer" for "unless"). The "." among its insertions is no word:
-# on clip 0930 it wrote "He might have made amiable himself..", and Whisper's normalizer
-# keeps a full stop that might belong to a number — one more reason to read the errors,
-# not only count them. Where it cannot read a word it puts one that fits the sentence
-# ("ill disposed" -> "innocent"): it writes what the sentence probably said.
+# test set. Whisper's few errors are near-misses on rare words. Ours spells a name it half
+# hears as sounds ("and mister john dashwood" -> "an a-jon-g-john"), puts a near-sounding
+# word for one it half reads ("prudently" -> "practically", "there" -> "they"), and above
+# all drops words it cannot read: "amiable" both times, "dashwood", "then leisure", and
+# "ill disposed young man" becomes "old man". Its insertions are small words ("the", "an",
+# "a"). Dropping rather than inventing is what the CTC scores of section 5 ask for: a word
+# the slots do not hold costs more than a word left out.
 
 # %%
 def top(counter, n: int = 4) -> str:
@@ -287,11 +287,11 @@ plt.show()
 
 # %% [markdown]
 # Whisper's dots lie along the floor whatever the length or rate. Ours spread from 0% to
-# 80%. Every real clip is hard for it (38-58%, long or short: the preset cuts speech longer
-# than 4 s at its pauses, so it never reads more than 4 s at once), and the short synthetic
-# clips spread over the whole range — a short clip can fail worst of all: at 2.8 s, "Bulls
-# and vulnerable mechanisms." for "Verbose and ineffective instructional methods." (80%), a
-# sentence built from half-heard sounds. On 12 clips no trend in length or speaking rate
+# 80%. Every real clip costs it words (21-41%, long or short: the preset cuts speech longer
+# than 6 s at its pauses, so it never reads more than 6 s at once), and the short synthetic
+# clips spread over the whole range — a short clip can fail worst of all: at 2.8 s, "The
+# breasts and an effective methods." for "Verbose and ineffective instructional methods."
+# (80%), a sentence built from half-heard sounds. On 12 clips no trend in length or speaking rate
 # stands out from the spread between clips. What decides a clip is less its length than
 # whether its words are ones the projector has learned to point at (lesson 2) — a question
 # for the error analysis above, and for more data.
@@ -326,11 +326,12 @@ plt.show()
 # %% [markdown]
 # Whisper's curve is the classic shape: hardly hurt by moderate noise (2.4% -> 7.3% at
 # 10 dB, a café), then rising steeply once the noise is as loud as the speech (26.8%). Ours
-# starts far higher (53.7% on these three clips); 10 dB costs it about as many points as
-# Whisper (58.5%), 0 dB far more (87.8%, 34 points against Whisper's 24). Its training clips had noise at 10-40 dB SNR (lesson 3), so 10 dB is the
-# edge of what it has heard, and 0 dB is past it. Read the transcript too: at 10 dB "ill
-# disposed young man" becomes "ignorant manman" — where the slots say little, the guidance
-# of section 5 amplifies whatever they do say into half-words. Always read a noise curve
+# starts far higher (31.7% on these three clips); 10 dB costs it as many points as
+# Whisper (36.6%), 0 dB far more (68.3%, 37 points against Whisper's 24). Its training clips
+# had noise at 10-40 dB SNR (lesson 3), so 10 dB is the edge of what it has heard, and 0 dB
+# is past it. Read the transcripts too: "ill disposed young man" is "elderly man" at 10 dB
+# and "old man" at 0 dB, as in the clean clip — here the noise did not change what it could
+# read; the points it lost were lost on the other two clips. Always read a noise curve
 # next to its clean starting point: a system that misses half the words has fewer left to
 # lose, so equal rises in points are not equal robustness.
 #
@@ -349,22 +350,35 @@ plt.show()
 # Ours hesitates far more often, and there beam search pays: the embedded preset writes
 # with 4 beams (`config.beams`; `tiny-audio transcribe --beams 1` writes greedily). Measured
 # on the same shipped projector, one whole clip at a time (`bench/research/eval_beam.py`,
-# README; before the preset cut long speech at its pauses, and without the guidance below):
+# README; before the preset cut long speech at its pauses, and without what follows below):
 # LibriVox 71.8% greedy against 52.1% with 4 beams, 40 short held-out clips of our own
 # 59.9% against 56.3%, the 60 synthetic test clips 53.1% against 52.7%, for about twice the
 # decoding time; 8 beams were no better than 4. Greedy decoding of a hesitant model often
 # commits to a fluent but wrong first word and the rest of the sentence follows it. Beam
 # search samples nothing either, so every printout stays reproducible.
 #
-# **Guidance toward the audio.** Our LLM has a second failing that beam search cannot fix:
+# **Making the LLM listen.** Our LLM has a second failing that beam search cannot fix:
 # where the audio is unclear it writes the sentence it finds likely rather than the one it
-# heard. *Classifier-free guidance* turns that prior down without training anything. At every
-# step the decoder also asks the same LLM for its next-token log-probabilities after the
-# prompt **without** the audio slots (what it would write from "Transcribe the speech:"
-# alone), and scores each token by `cond + (G - 1) * (cond - uncond)`: a word the audio made
-# likelier gains, a word the LLM likes anyway loses. The embedded preset writes with
-# `config.guidance_scale = 1.5`; here is one synthetic test clip written four ways
-# (`model.decoding(...)` changes the settings for the `with` block only):
+# heard, adds words, or stops early. Two fixes that train nothing:
+#
+# - *Classifier-free guidance* (`config.guidance_scale`): at every step the decoder also asks
+#   the same LLM for its next-token log-probabilities after the prompt **without** the audio
+#   slots (what it would write from "Transcribe the speech:" alone), and scores each token by
+#   `cond + (G - 1) * (cond - uncond)`: a word the audio made likelier gains, a word the LLM
+#   likes anyway loses.
+# - *CTC fusion* (`config.ctc_fusion_weight`, joint CTC/attention decoding): the projector
+#   learned to point each slot at one of the LLM's own words, or at nothing (the CTC stage of
+#   lesson 3). So the slots can vote on their own: a slot's score for a token is its dot
+#   product with that token's embedding (times 7), and "no new word here" scores a fixed 2.2.
+#   At every step, each of the LLM's 12 likeliest next tokens gains how much likelier the
+#   transcript so far *plus that token* makes the slot sequence under CTC (its *prefix
+#   score*). A word no slot holds loses; so does a word written twice that the slots hold once,
+#   and ending the transcript while slots still hold words. The LLM still chooses every word
+#   among its own likeliest; the slots only rank them.
+#
+# The embedded preset writes with CTC fusion at weight 1 and no guidance. Here is one
+# synthetic test clip written five ways (`model.decoding(...)` changes the settings for the
+# `with` block only):
 
 # %%
 _, board_audio, board_text = test_sets["synthetic"][2]
@@ -375,17 +389,19 @@ for beams, scale, weight in ways:
         print(f"beams={beams} guidance={scale} ctc_fusion={weight}: {model.transcribe(board_audio)}")
 
 # %% [markdown]
-# Greedily and unguided it writes "presented his message" for "opposed his motion"; beam
-# search alone gets "motion" but writes "posted its"; guided, greedily or with the beams, it
-# writes "The board presented his motion.": one word wrong instead of two.
-# Measured on the shipped projector over many clips (`bench/research/eval_guidance.py`,
-# README "Guidance toward the audio"), guidance 1.5 with the 4 beams takes our own 40 short
-# held-out clips from 56.3% to 48.3% WER, the 60 synthetic test clips from 52.7% to 46.5%,
-# and leaves LibriVox where it was (47.9% both ways, with long speech cut at its pauses);
-# it costs one more pass through the LLM per
-# candidate. Push it further and the LLM starts writing against grammar (at 2, greedily:
-# "Requires rather than prefaced provision."). It is a knob with an optimum, chosen on
-# held-out clips like every other.
+# The LLM alone, greedily, writes "presented his message" for "opposed his motion"; beam
+# search alone gets "motion" but writes "posted its"; guided, "presented his motion"; with
+# the slots' CTC scores, greedily or with the beams, "posted his motion". One clip shows what
+# each does, not which is better: on this one guidance and fusion both leave one word wrong
+# instead of two. Measured on the shipped projector over many clips (README, "Where this
+# stands"), guidance 1.5 with the 4 beams took our own 40 short held-out clips from 56.3% to
+# 48.3% WER, the 60 synthetic test clips from 52.7% to 46.5%, and left LibriVox at 47.9%;
+# CTC fusion in its place takes them to **37.4%, 32.3% and 33.8%** (with speech cut at 6 s
+# instead of 4, which reads long held-out clips better once fusion is on), and adding guidance to
+# fusion makes it no better. Fusion costs little: a few small sums per candidate, where
+# guidance costs one more pass through the LLM. Both are knobs with an optimum, chosen on
+# held-out clips like every other: guidance past 2 makes the LLM write against grammar, and
+# fusion weights from 1 to 2 were all within two points.
 #
 # What would you deploy on a CPU? Often **faster-whisper**: the same Whisper base weights
 # run by CTranslate2, here quantized to 8-bit integers. `FasterWhisperTranscriber` builds its
@@ -449,8 +465,8 @@ model.audio_projector = trained_projector
 # %% [markdown]
 # *Symptom:* output that has nothing to do with the audio, whatever the clip: assistant
 # chatter ("Wonderful, I'm glad to hear that. I'm here to help you…"), the prompt echoed, or
-# fragments of syllables ("Dot, Dot, Dot Dot, Dots, Dotted…", where the guidance of
-# section 5 steers the LLM away from its chat habits).
+# fragments of syllables. Here, with the slots' CTC scores ranking its words, it says "I'm
+# here to help." to both clips: random slots point at no word in particular.
 # *Check:* `model.is_trained` and `model.projector_source` say where the weights came from.
 #
 # **Bug 2: a wrong downsample rate.** The projector stacks `k = 5` encoder frames into one
@@ -484,9 +500,9 @@ with model.decoding(beams=1):
               f"{generation.text[:80]!r}")
 
 # %% [markdown]
-# *Symptom:* transcripts that lose words or invent them: "A Massachusetts governor had more
-# to do for him." for the 22 words of the long clip (half the slots, half the sentence, and a
-# governor made up) and "He wasn't an angelman." for the short one. Both still read roughly
+# *Symptom:* transcripts that lose words: "A man had to much to do for him." for the 22 words
+# of the long clip (half the slots, a third of the sentence) and "He was not an man." for the
+# short one. Both still read roughly
 # like transcripts, so reading a few outputs will not always catch it. *Check:* the shapes.
 # Audio tokens per second must be `50 / k` = 10: `model.trace(audio).shapes()` (lesson 2)
 # prints every stage, and a one-line assert in your pipeline catches it for good.
@@ -508,21 +524,21 @@ for weight in (0.0, 1.0):  # the LLM alone, then with the slots' CTC scores, as 
             print(f"  {c.text[:40]:40} -> {generation.text[:110]!r}")
 
 # %% [markdown]
-# *Symptom:* the LLM drifts away from transcribing — without guidance, on the long clip it
-# writes German ("Anmerkung für die Ausfühlein…"), and on the short one a sentence further
-# from the audio than the healthy model's ("He was not an angel, an old man."). With the
-# preset's guidance the bug nearly hides: the guidance subtracts what the LLM would write for
-# *this* prompt with no audio, an answer about France, so what is left reads like a
-# transcript again ("…a medical student had before had, to consider how much he could do for
-# him."), only worse than with the right prompt. A decoding trick that hides a bug has not
-# fixed it, and a milder mismatch can hide in a spot check. *Check:* print the prompt tokens the model really saw
+# *Symptom:* the LLM drifts away from transcribing — the LLM alone, on the long clip, writes
+# German ("Anmerkung für die Ausfühlein…"), and on the short one a sentence with an angel in
+# it ("He was not an angel, an old man."). With the preset's CTC fusion the bug hides
+# completely: the slots' scores keep the LLM on the words they hold, and the long clip even
+# comes out a little better than with the right prompt ("…to consider how much there might
+# be in his power to do for them."). A decoding trick that hides a bug has not fixed it: the
+# LLM still reads a prompt the projector never trained with, and a spot check of the
+# transcripts would never show it. *Check:* print the prompt tokens the model really saw
 # (`trace.prompt_tokens`) and compare them with `model.config.prompt`.
 #
 # | bug | what you see | the check |
 # | --- | --- | --- |
 # | untrained projector | chatter, loops or fragments, for any audio | `model.is_trained`, `model.projector_source` |
 # | wrong downsample rate | load error, or silently worse text | audio tokens per second = 50 / k (`trace.shapes()`) |
-# | mismatched prompt | the LLM drifts toward the prompt (guidance can hide it) | `trace.prompt_tokens` against `model.config.prompt` |
+# | mismatched prompt | the LLM drifts toward the prompt (CTC fusion can hide it) | `trace.prompt_tokens` against `model.config.prompt` |
 #
 # ## 7. The same evaluation from the command line
 #
