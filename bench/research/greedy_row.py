@@ -1,5 +1,5 @@
-"""The greedy, unguided row of lesson 5's speed table: the embedded preset writing greedily and
-unguided (beams 1, guidance 1), bf16 where the CPU has it natively, encoder padding 5 s, batches of 8,
+"""The greedy row of lesson 5's speed table: the embedded preset writing greedily (beams 1, no
+guidance; its own CTC fusion, which was off before 2026-12-07's second record), bf16 where the CPU has it natively, encoder padding 5 s, batches of 8,
 its own cut of speech at pauses; speed and WER on the 5 LibriVox + 20 synthetic clips
 bench/transcription_cpu.py times.   python greedy_row.py"""
 import time, torch
