@@ -370,11 +370,8 @@ plt.show()
 # With the whole window the encoder reads 1500 positions for every clip, although these
 # clips last 3–7 s; with the clip + 5 s it is several times cheaper. The projector costs
 # nothing either way, and most of the time goes to the LLM — and this chart times it writing
-# greedily and unguided, to keep the lesson short. As the preset writes, with 4 beams and
-# guidance toward the audio (lesson 4), the LLM's bar is about 3.5 times longer one clip at a
-# time (BENCHMARKS.md: 2.9x real time greedily against 0.8x, on the slower machine of
-# 2026-12-02),
-# for far fewer wrong words. The LLM is also what bfloat16 speeds up on CPUs that compute
+# greedily, to keep the lesson short. As the preset writes, with 4 beams (lesson 4), the
+# LLM's bar is 2-3 times longer (BENCHMARKS.md), for far fewer wrong words. The LLM is also what bfloat16 speeds up on CPUs that compute
 # in bf16 natively (`tiny-audio doctor` says whether yours does; elsewhere bf16 is emulated
 # and slower): 1.4-1.6x one clip at a time there, with the same WER for Whisper's decoder.
 # The chart above times this run on this machine; the table below is the recorded
@@ -430,25 +427,24 @@ print(f"{sum(a == b for a, b in zip(together, one_by_one))} of {len(audio)} tran
 # %% [markdown]
 # The measured figures (2-core CPU, `BENCHMARKS.md`, `bench/transcription_cpu.py`), on the
 # same 5 LibriVox and 20 synthetic clips, recorded on 2026-12-07 on an Intel Xeon machine,
-# with the preset's decoding: 4 beams, guided toward the audio, speech over 4 s cut at its
-# pauses. The greedy row is `bench/research/greedy_row.py` on the same machine:
+# with the preset's decoding: 4 beams, each word checked against the slots' CTC scores
+# (lesson 4), speech over 6 s cut at its pauses. The greedy row is
+# `bench/research/greedy_row.py` on the same machine:
 #
 # | system | seconds of audio per second | WER LibriVox | WER synthetic |
 # | --- | --- | --- | --- |
-# | ours, fp32, one clip at a time (the defaults) | 1.5 | 47.9% | 47.1% |
-# | ours, bf16, batches of 8 | 3.1 | 45.1% | 44.5% |
-# | ours, bf16, batches of 8, greedy and unguided (`beams = 1`, `guidance_scale = 1`) | 12.9 | 66.2% | 56.1% |
-# | Whisper base by faster-whisper, int8 | 5.5 | 1.4% | 20.0% |
+# | ours, fp32, one clip at a time (the defaults) | 2.2 | 33.8% | 35.5% |
+# | ours, bf16, batches of 8 | 3.2 | 33.8% | 34.2% |
+# | ours, bf16, batches of 8, greedy (`beams = 1`) | 9.0 | 45.1% | 40.0% |
+# | Whisper base by faster-whisper, int8 | 4.8 | 1.4% | 20.0% |
 #
-# Speed means little without accuracy, so read the columns together. Greedy and unguided,
-# ours is more than twice as fast as faster-whisper; with the beams and the guidance that
-# take it from 66% to 45-48% on the real clips, it runs at about half faster-whisper's speed
-# in bf16 batches, and at a quarter of it one clip at a time in float32. (bf16 writes a few
-# different words from float32 — here 45.1% against 47.9% on LibriVox and 44.5% against
-# 47.1% on the synthetic clips, by luck of those words.) And faster-whisper misses almost
-# nothing on the real clips: a
-# recognizer that misses half the words is not yet a trade anyone would make, however
-# fast. The tool that did not pay:
+# Speed means little without accuracy, so read the columns together. Greedy, ours is nearly
+# twice as fast as faster-whisper; with the beams that take it from 45% to 34% on the real
+# clips, it runs at two thirds of faster-whisper's speed in bf16 batches, and at under half of
+# it one clip at a time in float32. (bf16 writes a few different words from float32 — here
+# 34.2% against 35.5% on the synthetic clips, by luck of those words.) And faster-whisper
+# misses almost nothing on the real clips: a recognizer that misses a third of the words is
+# not yet a trade anyone would make, however fast. The tool that did not pay:
 # `torch.compile`, which compiled for a minute to gain nothing measurable here.
 #
 # On the command line: `tiny-audio transcribe *.wav --dtype bfloat16` (the embedded preset already
@@ -488,10 +484,8 @@ print(f"16 kHz original          -> {heard['text']!r}")
 # %% [markdown]
 # The pipeline said on stderr that it resampled the array back to 16 kHz (the first line
 # above), so the shapes are right — but the sound above 4 kHz is gone for good, as on a
-# telephone line. The recognizer keeps the sentence and changes what it was unsure of:
-# "wasn't" goes back to "was" (right, as it happens), " young" is lost, and " man" comes out
-# twice, run together ("manman"): the guidance toward the audio (lesson 4) pushing a token
-# the thinner sound still favours once too often.
+# telephone line. The recognizer keeps the sentence and changes the one word it was unsure
+# of: " old" becomes " innocent", the LLM's own favourite there in the full-band clip.
 # The sounds that carry most words lie below 4 kHz, and a fifth of its training clips went
 # through a simulated telephone line. Lesson 2's exercise 2.8 shows the cost underneath:
 # one slot fewer points at a word that was said, and the words that change are among those
