@@ -8,8 +8,11 @@ experiments on it:
 --join P --join-max-seconds S: a share P of the batches joined clips (package default 0.25), each
   joined example at most S seconds long (inference cut speech at 7 s then: longer examples teach a
   length the LLM never reads); the package's joins have no cap.
+--fixed-ctc W: an auxiliary CTC loss (weight W) with the head CTC fusion decodes with: no trained
+  part, the whole embedding table at scale 7 and a fixed blank score 2.2 (`ctc.SlotScores`), so the
+  slots learn to fit the very scores fusion reads, and no new random head pulls them.
 Usage:
-  python finetune_shipped.py OUT STEPS DATA[,DATA...] [--lr LR] [--scale G] [--join P] [--join-max-seconds S]
+  python finetune_shipped.py OUT STEPS DATA[,DATA...] [--lr LR] [--scale G] [--join P] [--join-max-seconds S] [--fixed-ctc W]
 e.g. python finetune_shipped.py /work/e2e/gft15 600 /work/e2e/data --lr 5e-4 --scale 1.5
 then python eval_guidance.py /work/e2e/gft15 val40,librivox,synth60 1.5 4
 """
@@ -19,7 +22,8 @@ import torch, transformers
 transformers.logging.set_verbosity_error()
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tiny_audio import ASRModel, training
-from tiny_audio.ctc import IGNORE_INDEX
+from tiny_audio.ctc import IGNORE_INDEX, CTCHead
+from tiny_audio.decoder import token_embeddings
 from tiny_audio.data.features import FeatureCache, JoinedFeatures
 from tiny_audio.data.synth import read_manifest
 from tiny_audio.decoder import build_prompt
@@ -32,6 +36,7 @@ p.add_argument("out"); p.add_argument("steps", type=int); p.add_argument("data")
 p.add_argument("--lr", type=float, default=5e-4); p.add_argument("--scale", type=float, default=1.0)
 p.add_argument("--join", type=float, default=TrainConfig.join_probability)
 p.add_argument("--join-max-seconds", type=float, help="cap on a joined example's length (default: none)")
+p.add_argument("--fixed-ctc", type=float, default=0.0, help="weight of the fixed-head CTC loss (default 0: off)")
 a = p.parse_args()
 
 
@@ -83,7 +88,27 @@ def capped_join(examples, features, probability, generator):
     return joined
 
 
-training.compute_loss = guided_loss
+class FixedHead(CTCHead):
+    """The CTC scores CTC fusion decodes with, as a training head with nothing to train: every
+    token of the embedding table at the model's ``ctc_fusion_scale``, the blank a fixed score."""
+
+    def __init__(self, model):
+        table = token_embeddings(model.text_decoder).detach()
+        super().__init__(table, range(len(table)), start_scale=model.config.ctc_fusion_scale)
+        self.blank_score = model.config.ctc_fusion_blank
+        self.requires_grad_(False)
+
+    def forward(self, slots):
+        scores = self.log_scale.exp() * (slots.float() @ self.table.T)  # (B, T, vocab)
+        blank = torch.full_like(scores[..., :1], float(self.log_scale.exp()) * self.blank_score)
+        return torch.cat([blank, scores], -1).log_softmax(-1)
+
+
+if a.fixed_ctc:
+    assert a.scale == 1, "--fixed-ctc with the plain loss only"
+    training.ctc_head_for = lambda model, features: FixedHead(model)
+else:
+    training.compute_loss = guided_loss
 if a.join_max_seconds:
     training.join_clips = capped_join
 
@@ -92,7 +117,7 @@ model = ASRModel.from_pretrained("embedded", device="cpu")
 folders = [Path(f) for f in a.data.split(",")]
 features = JoinedFeatures([FeatureCache.for_model(model, f, [(f / r["path"], r["text"]) for r in read_manifest(f)])
                            for f in folders])  # built on first use, as `tiny-audio train` does
-config = TrainConfig(ctc_steps=0, steps=a.steps, lr=a.lr, ctc_weight=0.0, join_probability=a.join)
+config = TrainConfig(ctc_steps=0, steps=a.steps, lr=a.lr, ctc_weight=a.fixed_ctc, join_probability=a.join)
 history = train(model, features, config, a.out)
 tail = history[-100:]
 print(f"last 100 steps: loss {sum(h['loss'] for h in tail) / len(tail):.3f}, "
