@@ -216,13 +216,13 @@ def _add_decoding_options(p: argparse.ArgumentParser) -> None:
                         "twice the decoding time); default: the model's setting (1: greedy)")
     p.add_argument("--guidance-scale", type=float, metavar="G",
                    help="how much more the LLM follows the audio than its own idea of the sentence (classifier-free "
-                        "guidance; 1: off; above 1 it costs 1.1-2x the decoding time); default: the model's setting (1.5 for the embedded preset)")
+                        "guidance; 1: off; above 1 it costs 1.1-2x the decoding time); default: the model's setting (1, off, for the embedded preset)")
     p.add_argument("--ctc-fusion", type=float, metavar="W",
                    help="weight of the audio slots' own CTC scores on the LLM's likeliest next tokens (joint CTC/LLM "
                         "decoding; 0: off); default: the model's setting (1 for the embedded preset)")
     p.add_argument("--max-segment-seconds", metavar="SECONDS",
                    help="cut speech longer than this at its quietest moments and let the LLM write each piece on "
-                        "its own; 'none' keeps whole 30 s windows; default: the model's setting (4 for the embedded "
+                        "its own; 'none' keeps whole 30 s windows; default: the model's setting (6 for the embedded "
                         "preset, none for the seed preset)")
 
 
