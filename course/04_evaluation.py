@@ -332,7 +332,7 @@ plt.show()
 # is past it. Read the transcripts too: "ill disposed young man" is "elderly man" at 10 dB
 # and "old man" at 0 dB, as in the clean clip — here the noise did not change what it could
 # read; the points it lost were lost on the other two clips. Always read a noise curve
-# next to its clean starting point: a system that misses half the words has fewer left to
+# next to its clean starting point: a system that misses a third of the words has fewer left to
 # lose, so equal rises in points are not equal robustness.
 #
 # ## 5. Greedy against beam search
