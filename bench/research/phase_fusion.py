@@ -26,17 +26,19 @@ def phase_slot_scores(audio_embeddings):
 
 model._ctc_fusion = lambda audio_embeddings: (phase_slot_scores(audio_embeddings), float(model.config.ctc_fusion_weight))
 
+PackageFusion = decoder.CTCFusion
+
 class PhaseFusion:
     """CTCFusion once per phase, chained, each at weight / phases: the LLM's top-K candidates
     gain the mean of the phases' CTC prefix-score changes."""
     def __init__(self, tokenizer, slot_scores, weight, num_beams):
-        self.parts = [Fusion(tokenizer, s, weight / len(slot_scores), num_beams) for s in slot_scores]
+        self.parts = [PackageFusion(tokenizer, s, weight / len(slot_scores), num_beams) for s in slot_scores]
     def __call__(self, input_ids, scores):
         for part in self.parts:
             scores = part(input_ids, scores)
         return scores
 
-Fusion, decoder.CTCFusion = decoder.CTCFusion, PhaseFusion
+decoder.CTCFusion = PhaseFusion  # generate builds its fusion processor from this name
 for name in sys.argv[2].split(","):
     items = sets[name]()
     for n in [int(p) for p in sys.argv[3].split(",")]:
