@@ -1,8 +1,10 @@
 """CTC fusion with a blank score set per clip from its own slots instead of the fixed
 ``ctc_fusion_blank``: the QUANTILE of the clip's per-slot best dot product (slot . embedding over
 the whole table). A projector whose slots are louder or quieter than the shipped one's then needs
-no new blank. ``calibrate`` prints, per clip, which quantile the fixed blank falls at.
-Usage: python clip_blank.py MODEL SETS calibrate | Q[,Q...]   e.g. embedded val40 calibrate"""
+no new blank. ``calibrate`` prints, per clip, which quantile the fixed blank falls at; ``pooled REF``
+finds the quantile of all the sets' slots (pooled) at which reference model REF's fixed blank sits, and
+prints the blank at that quantile of MODEL's slots: a per-projector blank with no WER grid.
+Usage: python clip_blank.py MODEL SETS calibrate | pooled REF | Q[,Q...]   e.g. /work/e2e/l6400 val40 pooled embedded"""
 import sys
 import torch, transformers
 transformers.logging.set_verbosity_error(); transformers.logging.disable_progress_bar()
@@ -32,6 +34,22 @@ class ClipBlankScores(SlotScores):
             self.norm[row, :n] = torch.cat([blank, scores], -1).logsumexp(-1)
             self.blank[row, :n] = self.scale * blank_score - self.norm[row, :n]
 
+
+
+
+def pooled_best_dots(asr, items):
+    """Every slot's best dot product over clips ``items``, pooled ``(sum of T,)``."""
+    with torch.no_grad():
+        return torch.cat([best_dots(asr.audio_projector(asr.listen(a)[1])[0].cpu()) for a, _ in items])
+
+
+if sys.argv[3] == "pooled":
+    reference = ASRModel.from_pretrained(sys.argv[4])
+    items = [item for name in sys.argv[2].split(",") for item in sets[name]()]
+    q = float((pooled_best_dots(reference, items) < reference.config.ctc_fusion_blank).float().mean())
+    print(f"{sys.argv[4]}'s blank {reference.config.ctc_fusion_blank} sits at pooled quantile {q:.3f}; "
+          f"{sys.argv[1]}'s slots reach it at {pooled_best_dots(model, items).quantile(q):.3f}")
+    sys.exit()
 
 setting = {"q": 0.5}
 model._ctc_fusion = lambda audio: (ClipBlankScores([a.detach().cpu() for a in audio], setting["q"]),
