@@ -35,12 +35,15 @@ class ClipBlankScores(SlotScores):
             self.blank[row, :n] = self.scale * blank_score - self.norm[row, :n]
 
 
+def clip_best_dots(asr, audio):
+    """The best dot product of each slot ``asr``'s projector writes for one clip ``(T,)``."""
+    with torch.no_grad():
+        return best_dots(asr.audio_projector(asr.listen(audio)[1])[0].cpu())
 
 
 def pooled_best_dots(asr, items):
     """Every slot's best dot product over clips ``items``, pooled ``(sum of T,)``."""
-    with torch.no_grad():
-        return torch.cat([best_dots(asr.audio_projector(asr.listen(a)[1])[0].cpu()) for a, _ in items])
+    return torch.cat([clip_best_dots(asr, a) for a, _ in items])
 
 
 if sys.argv[3] == "pooled":
@@ -58,9 +61,7 @@ for name in sys.argv[2].split(","):
     items = sets[name]()
     if sys.argv[3] == "calibrate":
         fixed = model.config.ctc_fusion_blank
-        with torch.no_grad():
-            at = [float((best_dots(model.audio_projector(model.listen(a)[1])[0].cpu()) < fixed).float().mean()) for a, _ in items]
-        at = torch.tensor(at)
+        at = torch.tensor([float((clip_best_dots(model, a) < fixed).float().mean()) for a, _ in items])
         print(f"{name:9} the fixed blank {fixed} sits at quantile: mean {at.mean():.3f}, "
               f"10-90% {at.quantile(0.1):.3f}-{at.quantile(0.9):.3f}", flush=True)
         continue
