@@ -74,12 +74,12 @@ def make_tiny_model(seed: int = 0):
     return model
 
 
-def make_tiny_features(model, folder: Path):
-    """The ``FeatureCache`` of 1-2 s of seeded noise per sentence of ``TINY_SENTENCES``
-    (the tiny encoder is random anyway)."""
+def make_tiny_features(model, folder: Path, seed: int = 0):
+    """The ``FeatureCache`` of 1-2 s of noise (seeded by ``seed``) per sentence of
+    ``TINY_SENTENCES`` (the tiny encoder is random anyway)."""
     from tiny_audio.data.features import FeatureCache
 
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     items = [(rng.standard_normal(16_000 + 4_000 * i).astype(np.float32) * 0.1, text)
              for i, text in enumerate(TINY_SENTENCES)]
     return FeatureCache.build(model, items, folder, progress=False)
@@ -93,7 +93,7 @@ def tiny_model():
 
 @pytest.fixture
 def tiny_features():
-    """Builds a tiny feature cache: ``tiny_features(model, folder)`` (see ``make_tiny_features``)."""
+    """Builds a tiny feature cache: ``tiny_features(model, folder, seed=0)`` (see ``make_tiny_features``)."""
     return make_tiny_features
 
 

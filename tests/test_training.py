@@ -11,11 +11,15 @@ from pathlib import Path
 import pytest
 import torch
 
-from tiny_audio.decoder import merge_audio
+from tiny_audio.config import ASRConfig
+from tiny_audio.ctc import best_token_scores
+from tiny_audio import training
+from tiny_audio.decoder import merge_audio, token_embeddings
 from tiny_audio.training import (
     CHECKPOINT_FILE,
     HISTORY_FILE,
     IGNORE_INDEX,
+    FUSION_BLANK_QUANTILE,
     Stage,
     TrainConfig,
     augment_frames,
@@ -25,6 +29,7 @@ from tiny_audio.training import (
     ctc_head_for,
     lr_factor,
     make_batch,
+    calibrated_fusion_blank,
     train,
 )
 
@@ -274,3 +279,29 @@ def test_a_trained_model_reports_where_its_projector_is(model, features, tmp_pat
     assert not model.is_trained
     train(model, features, TrainConfig(ctc_steps=0, steps=1, batch_size=2, checkpoint_every=1), tmp_path / "run", progress=False)
     assert model.is_trained and model.projector_source == str(tmp_path / "run" / "model.safetensors")
+
+
+def test_the_calibrated_fusion_blank_is_a_quantile_of_the_slots_best_token_scores(model, features):
+    table = token_embeddings(model.text_decoder)
+    with torch.no_grad():
+        scores = [best_token_scores(model.audio_projector(frames[None])[0], table) for frames, _ in features]
+    for n_clips in (2, len(features)):
+        expected = float(torch.cat(scores[:n_clips]).quantile(FUSION_BLANK_QUANTILE))
+        assert calibrated_fusion_blank(model, features, n_clips) == pytest.approx(expected, abs=6e-4)  # 3 decimals
+
+
+@pytest.mark.parametrize("held_out", [False, True])
+def test_a_trained_model_gets_its_own_fusion_blank(model, features, tiny_features, tmp_path, monkeypatch, held_out):
+    # calibrated on the held-out clips when there are any, else on the training clips; saved in the config
+    eval_features = tiny_features(model, tmp_path / "held-out", seed=3) if held_out else None
+    calibrated_on = []
+
+    def calibrate(model, features):
+        calibrated_on.append(features)
+        return 1.234
+
+    monkeypatch.setattr(training, "calibrated_fusion_blank", calibrate)
+    train(model, features, TrainConfig(ctc_steps=1, steps=0, ctc_batch_size=2), tmp_path / "run",
+          eval_features=eval_features, progress=False)
+    assert calibrated_on == [eval_features if held_out else features]
+    assert ASRConfig.from_pretrained(tmp_path / "run").ctc_fusion_blank == model.config.ctc_fusion_blank == 1.234

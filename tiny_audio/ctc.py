@@ -145,6 +145,12 @@ class SlotScores:
         return self.scale * dots - self.norm[clips][..., None]
 
 
+def best_token_scores(slots: torch.Tensor, embedding_table: torch.Tensor) -> torch.Tensor:
+    """Each slot's largest dot product with any token's embedding: ``(..., T, llm_dim)`` ->
+    ``(..., T)``. ``SlotScores`` holds a slot blank when this falls below its blank score."""
+    return (slots.float() @ embedding_table.detach().float().T).max(-1).values
+
+
 def extend_prefixes(words: torch.Tensor, blank: torch.Tensor, r_n: torch.Tensor, r_b: torch.Tensor,
                     repeats: torch.Tensor, empty: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """CTC prefix scores of K one-class extensions of R prefixes (Watanabe et al. 2017, Alg. 2).

@@ -38,7 +38,7 @@ import torch
 from accelerate import Accelerator
 from tqdm.auto import tqdm
 
-from .ctc import IGNORE_INDEX, CTCHead, ctc_token_ids
+from .ctc import IGNORE_INDEX, CTCHead, best_token_scores, ctc_token_ids
 from .data.features import Features
 from .decoder import build_prompt, embedding_scale, token_embeddings
 from .model import PROJECTOR_FILE, ASRModel, ASROutput
@@ -57,6 +57,11 @@ MASK_FRAMES = 10  # each up to 0.2 s
 FEATURE_DROPOUT = 0.1
 JOIN_MAX_EXTRA = 2  # clips appended to one LLM-stage example at most (join_clips)
 EVAL_EXAMPLES = 32  # held-out clips whose loss is recorded every eval_every steps
+# The CTC fusion blank a trained projector gets (calibrated_fusion_blank): the quantile of its slots'
+# best token scores where the embedded preset's hand-tuned blank (2.2) sits among its own projector's
+# slots (0.70 on 100 held-out or 100 training clips), so every projector blanks as often as that one.
+FUSION_BLANK_QUANTILE = 0.7
+BLANK_CALIBRATION_CLIPS = 100
 
 
 @dataclass
@@ -314,6 +319,20 @@ def held_out_loss(model: ASRModel, ctc_head: CTCHead, features: Features, stage:
     return sum(losses) / n
 
 
+@torch.no_grad()
+def calibrated_fusion_blank(model: ASRModel, features: Features, n_clips: int = BLANK_CALIBRATION_CLIPS) -> float:
+    """The ``ctc_fusion_blank`` that suits ``model``'s projector: the ``FUSION_BLANK_QUANTILE``
+    quantile of every slot's best token score (``ctc.best_token_scores``) over the first
+    ``n_clips`` clips of ``features``, to 3 decimals. A fixed blank suits one projector only:
+    slots that score higher everywhere would hold a word nearly everywhere (README, "CTC fusion")."""
+    projector = model.audio_projector
+    device = next(projector.parameters()).device
+    table = token_embeddings(model.text_decoder)
+    scores = [best_token_scores(projector(features[i][0][None].to(device))[0], table).cpu()
+              for i in range(min(n_clips, len(features)))]
+    return round(float(torch.cat(scores).quantile(FUSION_BLANK_QUANTILE)), 3)
+
+
 def train(
     model: ASRModel,
     features: Features,
@@ -330,7 +349,8 @@ def train(
     Writes into ``out_dir``: ``checkpoint.pt`` every ``checkpoint_every`` steps, at the end
     of each stage and at the end; ``history.json`` (stage, losses and learning rate per
     step); and the trained model (``config.json`` + the projector, loadable with
-    ``ASRModel.from_pretrained(out_dir)``).
+    ``ASRModel.from_pretrained(out_dir)``), whose config's ``ctc_fusion_blank`` is set for the
+    trained projector (``calibrated_fusion_blank``, on ``eval_features``, else the training clips).
 
     Args:
         eval_features: held-out clips; every ``eval_every`` steps the stage's loss on them
@@ -427,6 +447,7 @@ def train(
 
     model.audio_projector = accelerator.unwrap_model(model.audio_projector).eval()
     model.projector_source = str(out_dir / PROJECTOR_FILE)
+    model.config.ctc_fusion_blank = calibrated_fusion_blank(model, features if eval_features is None else eval_features)
     if accelerator.is_main_process:
         model.save_pretrained(out_dir)
         atomic_write_bytes(out_dir / HISTORY_FILE, json.dumps(state.history).encode())
