@@ -3,7 +3,8 @@
     python .ci/ship_projector.py RUN_DIR --command "tiny-audio train ..." --data "..." --train-minutes M
     python .ci/ship_projector.py --remeasure
 
-Copies RUN_DIR/model.safetensors to tiny_audio/presets/embedded.safetensors and writes
+Copies RUN_DIR/model.safetensors to tiny_audio/presets/embedded.safetensors, sets the preset's
+CTC fusion blank to the one `train` set for the run (embedded.json), and writes
 tiny_audio/presets/embedded.training.json: how it was trained (the command, the data, the
 steps, final loss and a thinned loss curve of every stage from RUN_DIR/history.json, the
 time) and the WER it measures now on
@@ -119,6 +120,9 @@ def main() -> int:
         "history": loss_curve(history),
     }
     atomic_write_bytes(PRESET_DIR / "embedded.safetensors", (args.run / PROJECTOR_FILE).read_bytes())
+    preset = json.loads((PRESET_DIR / "embedded.json").read_text())
+    preset["ctc_fusion_blank"] = model.config.ctc_fusion_blank  # the projector's own (training.calibrated_fusion_blank)
+    atomic_write_bytes(PRESET_DIR / "embedded.json", (json.dumps(preset, indent=2) + "\n").encode())
     atomic_write_bytes(PRESET_DIR / "embedded.training.json", (json.dumps(record, indent=1) + "\n").encode())
     print(json.dumps(record, indent=1))
     return 0

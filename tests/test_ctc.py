@@ -4,12 +4,13 @@ checked against every path of a small example and against torch's own CTC loss."
 from __future__ import annotations
 
 import itertools
+import math
 
 import pytest
 import torch
 import torch.nn.functional as F
 
-from tiny_audio.ctc import SlotScores, extend_prefixes
+from tiny_audio.ctc import SlotScores, even_blank_scores, extend_prefixes
 
 N_SLOTS, N_CLASSES = 6, 4  # class 0 is the blank; small enough to list all 4**6 paths
 
@@ -84,3 +85,12 @@ def test_slot_scores_are_a_softmax_over_the_blank_and_the_whole_table():
         assert torch.allclose(words[row, :n], expected[:, 1:], atol=1e-5)
     assert torch.equal(scores.blank[1, 3:], torch.zeros(2))  # past the second clip's end: a sure blank
     assert bool((words[1, 3:] == -torch.inf).all())
+
+
+def test_at_its_even_blank_score_a_slot_is_an_even_bet_between_blank_and_any_token():
+    torch.manual_seed(0)
+    slot, table = torch.randn(1, 8), torch.randn(20, 8)
+    even = float(even_blank_scores(slot, table, scale=3.0)[0])
+    for blank_score, blank_probability in ((even, 0.5), (even + 1.0, 1 / (1 + math.exp(-3.0)))):
+        scores = SlotScores([slot], table, scale=3.0, blank_score=blank_score)
+        assert scores.blank[0, 0].exp().item() == pytest.approx(blank_probability, rel=1e-5)

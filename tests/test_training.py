@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from tiny_audio.config import ASRConfig
-from tiny_audio.ctc import best_token_scores
+from tiny_audio.ctc import even_blank_scores
 from tiny_audio import training
 from tiny_audio.decoder import merge_audio, token_embeddings
 from tiny_audio.training import (
@@ -281,10 +281,10 @@ def test_a_trained_model_reports_where_its_projector_is(model, features, tmp_pat
     assert model.is_trained and model.projector_source == str(tmp_path / "run" / "model.safetensors")
 
 
-def test_the_calibrated_fusion_blank_is_a_quantile_of_the_slots_best_token_scores(model, features):
-    table = token_embeddings(model.text_decoder)
+def test_the_calibrated_fusion_blank_reads_a_fixed_share_of_the_slots_as_blanks(model, features):
+    table, scale = token_embeddings(model.text_decoder), model.config.ctc_fusion_scale
     with torch.no_grad():
-        scores = [best_token_scores(model.audio_projector(frames[None])[0], table) for frames, _ in features]
+        scores = [even_blank_scores(model.audio_projector(frames[None])[0], table, scale) for frames, _ in features]
     for n_clips in (2, len(features)):
         expected = float(torch.cat(scores[:n_clips]).quantile(FUSION_BLANK_QUANTILE))
         assert calibrated_fusion_blank(model, features, n_clips) == pytest.approx(expected, abs=6e-4)  # 3 decimals

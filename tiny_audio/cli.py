@@ -154,7 +154,8 @@ def _train(args: argparse.Namespace) -> None:
     features = training_caches[0] if len(training_caches) == 1 else JoinedFeatures(training_caches)
     history = train(model, features, config, args.out, eval_features=caches[-1] if args.eval_data else None)
     if process.is_main_process:
-        print(f"trained {len(history)} steps, final loss {history[-1]['loss']:.3f}; load it with --model {args.out}")
+        print(f"trained {len(history)} steps, final loss {history[-1]['loss']:.3f}, CTC fusion blank "
+              f"{model.config.ctc_fusion_blank:g} (set for this projector); load it with --model {args.out}")
 
 
 def _eval(args: argparse.Namespace) -> None:

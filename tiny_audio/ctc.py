@@ -145,10 +145,12 @@ class SlotScores:
         return self.scale * dots - self.norm[clips][..., None]
 
 
-def best_token_scores(slots: torch.Tensor, embedding_table: torch.Tensor) -> torch.Tensor:
-    """Each slot's largest dot product with any token's embedding: ``(..., T, llm_dim)`` ->
-    ``(..., T)``. ``SlotScores`` holds a slot blank when this falls below its blank score."""
-    return (slots.float() @ embedding_table.detach().float().T).max(-1).values
+def even_blank_scores(slots: torch.Tensor, embedding_table: torch.Tensor, scale: float) -> torch.Tensor:
+    """For each slot, the blank score at which ``SlotScores`` would make "no new token" exactly as
+    likely as all tokens together: ``logsumexp(scale * slot . embedding) / scale`` over the
+    whole table. ``(..., T, llm_dim)`` -> ``(..., T)``; a slot reads as a blank when the blank
+    score is above its value."""
+    return (scale * (slots.float() @ embedding_table.detach().float().T)).logsumexp(-1) / scale
 
 
 def extend_prefixes(words: torch.Tensor, blank: torch.Tensor, r_n: torch.Tensor, r_b: torch.Tensor,

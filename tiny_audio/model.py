@@ -60,7 +60,8 @@ PROJECTOR_FILE = "model.safetensors"  # save_pretrained's file name; holds the p
 MAX_TOKENS_PER_SECOND = 6  # fast speech is ~4 LLM tokens/s; the margin stops runaway output
 MIN_NEW_TOKENS = 8  # on top of that: room for the end-of-text token and punctuation of a short clip
 PROJECTOR_SEED = 0  # a fresh projector is initialised the same way every run
-DECODING_SETTINGS = ("beams", "guidance_scale", "ctc_fusion_weight", "max_segment_seconds", "encoder_padding_seconds")  # ASRModel.decoding
+DECODING_SETTINGS = ("beams", "guidance_scale", "ctc_fusion_weight", "ctc_fusion_blank", "max_segment_seconds",
+                     "encoder_padding_seconds")  # ASRModel.decoding
 # Keywords of from_pretrained that say where a hub id's files are (passed on to the download).
 HUB_KWARGS = frozenset({"revision", "token", "cache_dir", "local_files_only", "force_download", "proxies"})
 # Keywords that transformers' AutoModel and pipeline() add to every call; they concern remote
@@ -534,8 +535,9 @@ class ASRModel(PreTrainedModel):
             with model.decoding(beams=1, ctc_fusion_weight=0.0):
                 text = model.transcribe(clip)
 
-        ``settings`` are config fields (``beams``, ``guidance_scale``, ``ctc_fusion_weight``,
-        ``max_segment_seconds``, ``encoder_padding_seconds``); they are checked like the config's own and put back on exit.
+        ``settings`` are config fields (``DECODING_SETTINGS``: ``beams``, ``guidance_scale``,
+        ``ctc_fusion_weight``, ``ctc_fusion_blank``, ``max_segment_seconds``, ``encoder_padding_seconds``);
+        they are checked like the config's own and put back on exit.
         """
         unknown = sorted(set(settings) - set(DECODING_SETTINGS))
         if unknown:
