@@ -348,13 +348,13 @@ for name, hypothesis in (("random projector", before), ("after 50 steps", after_
 
 # %% [markdown]
 # Nothing else changed between these three lines: the same encoder heard the same audio,
-# the same LLM read the same prompt. Only 1.5 million numbers in the projector differ.
+# the same LLM read the same prompt. Only 1.5 million numbers in the projector differ, and
+# the blank score that goes with them.
 #
 # With the random projector the LLM answers like the chat assistant it was built to be
 # ("I'm here to help!"): vectors that mean nothing leave it nothing else to go on. After 50
-# steps of training it writes a short sentence, "I was looking.", with one word of the
-# reference in it ("was"): a few seconds of CTC move the readout, not yet much of what the
-# LLM writes. The shipped projector writes "He was not, an old man.": "he was not an" and
+# steps of training it writes only "A.": a few seconds of CTC move the readout (above),
+# not yet what the LLM writes. The shipped projector writes "He was not, an old man.": "he was not an" and
 # "man" are right; for "ill-disposed", which it could not read, it put a word that fits the
 # sentence, and "young" is gone. Its record shows where it stands overall, measured as the
 # preset now writes (4 beams, the LLM's likeliest tokens ranked with the slots' CTC scores,
@@ -388,7 +388,7 @@ for name, hypothesis in (("random projector", before), ("after 50 steps", after_
 # gets 65% WER on the LibriVox clips, 63% on short held-out clips and 61% on the synthetic
 # test (written with the 4 beams alone, before the preset also cut long speech and used
 # the slots' CTC scores; as the preset writes now, with the blank `train` set for it, one
-# such run gets 58%, 47% and 43%): the right kind of sentence with some of the words,
+# such run gets 49%, 45% and 42%): the right kind of sentence with some of the words,
 # still far from a finished recognizer. On a GPU the same command trains in
 # bf16 automatically (`--device cuda` is the default when one is visible).
 #
