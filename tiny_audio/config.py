@@ -73,8 +73,9 @@ class ASRConfig(PretrainedConfig):
             (default): off; the embedded preset writes with 1.
         ctc_fusion_scale: the factor on each slot-embedding dot product in those CTC scores.
         ctc_fusion_blank: the dot product that "no new token in this slot" scores in every
-            slot (``ctc.SlotScores``). Scale and blank are decoding settings, chosen on
-            held-out speech for projectors whose output has SmolLM2's embedding size.
+            slot (``ctc.SlotScores``). Scale and blank are decoding settings: the scale was chosen
+            on held-out speech for SmolLM2's embedding size; the blank suits one projector only,
+            and ``train`` sets it for each projector it trains (``training.calibrated_fusion_blank``).
     """
 
     model_type = "tiny_audio"

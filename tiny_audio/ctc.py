@@ -20,7 +20,9 @@ The same scores help the LLM while it writes (``decoder.CTCFusion``, joint CTC/L
 Watanabe et al. 2017): each token it proposes is also judged by how well the transcript so
 far plus that token accounts for the slots under CTC (``extend_prefixes``). Decoding keeps no
 trained part of the head: ``SlotScores`` scores the slots against the embedding table at a
-fixed scale, and a slot holds no new token when no word scores above a fixed blank score.
+fixed scale, and a slot holds no new token when no word scores above a blank score, which
+``tiny-audio train`` sets for each projector it trains (``even_blank_scores``,
+``training.calibrated_fusion_blank``).
 """
 
 from __future__ import annotations
