@@ -4,7 +4,7 @@
                      [--dtype bfloat16] [--encoder-padding SECONDS] [--beams N]
                      [--guidance-scale G] [--ctc-fusion W] [--max-segment-seconds SECONDS|none]
     tiny-audio explore [--preset NAME] [--weights]
-    tiny-audio prepare-data OUT [--n N] [--split train|test] [--seed S]
+    tiny-audio prepare-data OUT [--n N] [--split train|test] [--seed S] [--no-noise] [--engines kokoro=1,piper=2]
     tiny-audio train DATA --out RUN [--steps N] [--batch-size B] ...
     tiny-audio eval [--model M] [--data DIR] [--out results.json] [--batch-size B] [--dtype D] [--encoder-padding S]
                     [--beams N] [--guidance-scale G] [--ctc-fusion W] [--max-segment-seconds S]

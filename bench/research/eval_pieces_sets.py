@@ -30,3 +30,7 @@ sets["librivox-phone"] = lambda: [(phone(a), t) for _, a, t in librivox_items()]
 kokoro = "/work/data/vkokoro"
 sets["vkokoro"] = lambda: [(sf.read(f"{kokoro}/{r['path']}", dtype="float32")[0], r["text"]) for r in read_manifest(kokoro)]
 sets["val60"] = lambda: [(audio(r), r["text"]) for r in recs[:60]]
+# one Kokoro voice no training folder has (datak leaves it out): the same 60 sentences read by jf_gongitsune alone
+# (python prepare_voices.py /work/data/vgong 60 test 99 kokoro --only jf_gongitsune)
+gong = "/work/data/vgong"
+sets["vgong"] = lambda: [(sf.read(f"{gong}/{r['path']}", dtype="float32")[0], r["text"]) for r in read_manifest(gong)]

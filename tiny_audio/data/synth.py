@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import functools
 import importlib.machinery
+import importlib.resources
+import importlib.resources.abc
 import importlib.util
 import io
 import json
@@ -201,10 +203,8 @@ def _kokoro_packs() -> dict[str, np.ndarray]:
         return {name: packs[name] for name in packs.files}
 
 
-def _kokoro_data() -> Any:
-    """The data folder of the kokoro package (an importlib.resources Traversable)."""
-    import importlib.resources
-
+def _kokoro_data() -> importlib.resources.abc.Traversable:
+    """The data folder of the kokoro package."""
     return importlib.resources.files(KOKORO_PACKAGE) / "data"
 
 
