@@ -116,6 +116,7 @@ def main() -> int:
         "wer": wer,
         "eval_command": "tiny-audio eval --data librivox; tiny-audio eval --data synthetic",
         "eval_seconds": eval_seconds,
+        "wer_measured": f"{time.strftime('%Y-%m-%d')}, {decoding_description(model.config)}",
         "whisper_own_decoder_wer": {name: round(result.wer, 4) for name, result in reference.items()},
         "history": loss_curve(history),
     }

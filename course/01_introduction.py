@@ -341,9 +341,9 @@ print(f"our pipeline:       {ours}")
 
 # %% [markdown]
 # Ours keeps the clause structure of the original and about two thirds of its words (it
-# finds 15 of 22: "john", "had", "to consider how much", "might be", "in his power to do for
-# them"), but of the name only "John": "Dashwood" is gone. The full stop after "might" is
-# where the recognizer cut the clip: the embedded preset cuts speech longer than 6 s at its
+# finds 14 of 22: "had", "to consider how much", "be prudently in his power to do for
+# them"), but it writes the name as it sounds, "ajon-joon shwad" for "John Dashwood". The
+# full stop after "may" is where the recognizer cut the clip: the embedded preset cuts speech longer than 6 s at its
 # quietest moments (here at 4.78 s) and lets the LLM write each piece on its own
 # (`config.max_segment_seconds`), because its projector was trained on clips of a few
 # seconds and reads short pieces best. Its word error rate on the five bundled clips is

@@ -494,23 +494,23 @@ plt.show()
 
 # %% [markdown]
 # Compare it with the reference, "he was not an ill disposed young man". The LLM wrote one
-# sentence and ended its turn. "He was not, an ... man" is what was said, slot for slot;
+# sentence and ended its turn. "He was not an ... man" is what was said, slot for slot;
 # where the slots held nothing it could read ("ill-disposed"), it wrote a word that fits the
 # sentence instead, "old", and "young" is gone, although two slots point at it. The shipped
 # projector was trained on a CPU, on
 # synthetic voices only (lesson 3), and this is typical of it: the sentence's frame and its
 # common words, not yet the rare ones.
 #
-# Look at the bars: the model was sure of "He", " not" and " an", less sure of " was"
-# (0.68; runner-up " wasn", 0.30), " man" (about 0.53) and the comma (about 0.34, with " an"
-# close behind). Two bars are far from the tallest in their column: after "an" the LLM gave
-# " innocent" about 0.24 and " old" about 0.06, and at the end it gave another " man" about
-# 0.25 and the full stop about 0.02 — yet " old" and the full stop were written. The decoding
-# chooses by more than one step's bar: beam search weighs whole transcripts, and the CTC
-# fusion of lesson 4 adds the slots' vote to each of the LLM's likeliest tokens. The slots
-# hold one "man", so a second one lost to the full stop; and with their vote " old" beat
-# " innocent". (Without the slots' scores the same beams write "He was not, an ill-spooked
-# young man.": on this clip the fusion costs "ill" and "young"; over many clips it saves
+# Look at the bars: the model was sure of "He" and " not", less sure of " was" (0.72;
+# runner-up " wasn", 0.27), " an" (0.65) and " man" (0.74). Two bars are far from the
+# tallest in their column: after "an" the LLM gave " innocent" about 0.39, " angel" 0.21 and
+# " old" only about 0.05, and at the end the full stop about 0.03 (" 's" 0.10, another
+# " man" 0.06) — yet " old" and the full stop were written. The decoding chooses by more
+# than one step's bar: beam search weighs whole transcripts, and the CTC fusion of lesson 4
+# adds the slots' vote to each of the LLM's likeliest tokens. The slots hold one "man", so a
+# second one lost to the full stop; and with their vote " old" beat " innocent". (Without
+# the slots' scores the same beams write "He was not an innocent man.": here the fusion
+# turns one wrong word into another; over many clips it saves
 # far more words than it costs, lesson 4.) The bars are the LLM's own probabilities with the
 # audio: how well a token fits the text so far *and* the sound; where the two pull apart,
 # the bar is low.
@@ -647,11 +647,11 @@ for name, t in [("original", trace), ("8 kHz", telephone_trace)]:
 # %% [markdown]
 # No shape changes: `degrade` returns 16 kHz samples again, of the same length, so every
 # stage sees the same sizes. Only the numbers change — the encoder hears no sound above
-# 4 kHz — and with them what the slots point at: one slot fewer lands on a said word, and
-# the transcript changes at one word, " old", which the LLM gave only about 0.06 in the bar
-# chart above: it becomes " innocent", the LLM's own favourite there.
-# The rest survives, because the training data included telephone-band audio (lesson 3);
-# words the model was barely sure of go first.
+# 4 kHz — and with them what the slots point at: one slot fewer lands on a said word. The
+# transcript survives, because the training data included telephone-band audio (lesson 3).
+# Where it breaks first is at the words the model was barely sure of, such as " old" (about
+# 0.05 in the bar chart above): the projector shipped before this one wrote " innocent", the
+# LLM's own favourite, there from the 8 kHz clip.
 #
 # ## Further reading
 #

@@ -426,23 +426,23 @@ print(f"{sum(a == b for a, b in zip(together, one_by_one))} of {len(audio)} tran
 
 # %% [markdown]
 # The measured figures (2-core CPU, `BENCHMARKS.md`, `bench/transcription_cpu.py`), on the
-# same 5 LibriVox and 20 synthetic clips, recorded on 2026-12-07 on an Intel Xeon machine,
-# with the preset's decoding: 4 beams, each word checked against the slots' CTC scores
-# (lesson 4), speech over 6 s cut at its pauses. The greedy row is
-# `bench/research/greedy_row.py` on the same machine:
+# same 5 LibriVox and 20 synthetic clips, recorded on 2026-12-07 on an Intel Xeon machine
+# with the projector shipped that day, with the preset's decoding: 4 beams, each word checked
+# against the slots' CTC scores (lesson 4), speech over 6 s cut at its pauses. The greedy row
+# is `bench/research/greedy_row.py` on the same machine:
 #
 # | system | seconds of audio per second | WER LibriVox | WER synthetic |
 # | --- | --- | --- | --- |
-# | ours, fp32, one clip at a time (the defaults) | 2.2 | 33.8% | 35.5% |
-# | ours, bf16, batches of 8 | 3.2 | 33.8% | 34.2% |
-# | ours, bf16, batches of 8, greedy (`beams = 1`) | 9.0 | 45.1% | 40.0% |
-# | Whisper base by faster-whisper, int8 | 4.8 | 1.4% | 20.0% |
+# | ours, fp32, one clip at a time (the defaults) | 2.7 | 33.8% | 32.9% |
+# | ours, bf16, batches of 8 | 4.7 | 35.2% | 32.9% |
+# | ours, bf16, batches of 8, greedy (`beams = 1`) | 10.8 | 42.3% | 37.4% |
+# | Whisper base by faster-whisper, int8 | 5.0 | 1.4% | 20.0% |
 #
-# Speed means little without accuracy, so read the columns together. Greedy, ours is nearly
-# twice as fast as faster-whisper; with the beams that take it from 45% to 34% on the real
-# clips, it runs at two thirds of faster-whisper's speed in bf16 batches, and at under half of
-# it one clip at a time in float32. (bf16 writes a few different words from float32 — here
-# 34.2% against 35.5% on the synthetic clips, by luck of those words.) And faster-whisper
+# Speed means little without accuracy, so read the columns together. Greedy, ours is about
+# twice as fast as faster-whisper; with the beams that take it from 42% to 34% on the real
+# clips, it runs at nearly faster-whisper's speed in bf16 batches, and at about half of it
+# one clip at a time in float32. (bf16 writes a few different words from float32 — here
+# 35.2% against 33.8% on the real clips, one word in 71.) And faster-whisper
 # misses almost nothing on the real clips: a recognizer that misses a third of the words is
 # not yet a trade anyone would make, however fast. The tool that did not pay:
 # `torch.compile`, which compiled for a minute to gain nothing measurable here.
@@ -484,12 +484,11 @@ print(f"16 kHz original          -> {heard['text']!r}")
 # %% [markdown]
 # The pipeline said on stderr that it resampled the array back to 16 kHz (the first line
 # above), so the shapes are right — but the sound above 4 kHz is gone for good, as on a
-# telephone line. The recognizer keeps the sentence and changes the one word it was unsure
-# of: " old" becomes " innocent", the LLM's own favourite there in the full-band clip.
-# The sounds that carry most words lie below 4 kHz, and a fifth of its training clips went
-# through a simulated telephone line. Lesson 2's exercise 2.8 shows the cost underneath:
-# one slot fewer points at a word that was said, and the words that change are among those
-# the LLM was unsure of in the full-band clip.
+# telephone line. The recognizer writes the same sentence as from the full-band clip: the
+# sounds that carry most words lie below 4 kHz, and a fifth of its training clips went
+# through a simulated telephone line. The cost is underneath, as lesson 2's exercise 2.8
+# shows: one slot fewer points at a word that was said, so a word the LLM is unsure of can
+# change (the projector shipped before this one wrote "innocent" for "old" here).
 
 # %% [markdown]
 # ### Exercise 5.3

@@ -61,7 +61,7 @@ def test_the_embedded_preset_loads_its_shipped_trained_projector(embedded_model)
     record = training_record("embedded")
     assert "tiny-audio prepare-data" in record["command"] and set(record["wer"]) == {"librivox", "synthetic test"}
     stages = [point["stage"] for point in record["history"]]
-    assert stages[0] == "ctc" and stages[-1] == "llm" and record["history"][-1]["step"] == record["steps"]
+    assert stages[0] == "ctc" and "llm" in stages and record["history"][-1]["step"] == record["steps"]
     held_out_stages = {point["stage"] for point in record["history"] if "eval_loss" in point}
     assert held_out_stages == {"ctc", "llm"}  # lesson 3 draws the held-out loss next to the training loss
     with pytest.raises(ValueError, match="ships no trained projector"):

@@ -761,6 +761,7 @@ def plot_loss_mask(batch: Batch, tokenizer: PreTrainedTokenizerBase, index: int 
 _STAGE_TITLES = {  # training stage -> what its loss measures
     "ctc": "stage 1, CTC warm start: slots scored against the LLM's words",
     "llm": "stage 2, the LLM reads: next-token loss + CTC",
+    "finetune": "fine-tuning a finished projector: next-token loss",  # a record's extra stage (the shipped one has it)
 }
 
 

@@ -285,9 +285,11 @@ def _training_paragraphs(record: Mapping) -> list[str]:
         lines += ["The commands that made it:", "", "```bash", *record["command"].split(" && "), "```", ""]
     if "wer" in record:
         measured = ", ".join(f"{name} {wer:.1%}" for name, wer in record["wer"].items())
-        if "wer_measured" in record:  # measured again since it was shipped (.ci/ship_projector.py --remeasure)
+        if "wer_when_shipped" in record:  # measured again since it was shipped (.ci/ship_projector.py --remeasure)
             shipped = ", ".join(f"{name} {wer:.1%}" for name, wer in record["wer_when_shipped"].items())
             line = f"Measured on {record['wer_measured']}: WER {measured}; when it was shipped: {shipped}"
+        elif "wer_measured" in record:
+            line = f"When it was shipped ({record['wer_measured']}) it measured WER {measured}"
         else:
             line = f"When it was shipped it measured WER {measured}"
         if "whisper_own_decoder_wer" in record:
