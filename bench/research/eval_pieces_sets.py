@@ -34,3 +34,7 @@ sets["val60"] = lambda: [(audio(r), r["text"]) for r in recs[:60]]
 # (python prepare_voices.py /work/data/vgong 60 test 99 kokoro --only jf_gongitsune)
 gong = "/work/data/vgong"
 sets["vgong"] = lambda: [(sf.read(f"{gong}/{r['path']}", dtype="float32")[0], r["text"]) for r in read_manifest(gong)]
+# real human speech of other speakers: 22 clips (164 words) from four PyPI sdists' test data, a Shakespeare
+# sonnet line by line, J. F. Kennedy, a CMU ARCTIC prompt, pocketsphinx's cards (python real_speech.py DIR /work/data/real)
+real = "/work/data/real"
+sets["real"] = lambda: [(sf.read(f"{real}/{r['path']}", dtype="float32")[0], r["text"]) for r in read_manifest(real)]
