@@ -27,14 +27,12 @@ sets["librivox-phone"] = lambda: [(phone(a), t) for _, a, t in librivox_items()]
 # unseen speakers: the first 60 held-out sentences (val's own) read by Kokoro's voices, which no
 # training folder made before 2026-12-07 has (tiny-audio prepare-data /work/data/vkokoro --n 60 --split test
 # --seed 99 --engines kokoro); "val60" is the same 60 sentences in val's voices, for the paired comparison
-kokoro = "/work/data/vkokoro"
-sets["vkokoro"] = lambda: [(sf.read(f"{kokoro}/{r['path']}", dtype="float32")[0], r["text"]) for r in read_manifest(kokoro)]
+def folder(path): return lambda: [(sf.read(f"{path}/{r['path']}", dtype="float32")[0], r["text"]) for r in read_manifest(path)]
+sets["vkokoro"] = folder("/work/data/vkokoro")
 sets["val60"] = lambda: [(audio(r), r["text"]) for r in recs[:60]]
 # one Kokoro voice no training folder has (datak leaves it out): the same 60 sentences read by jf_gongitsune alone
 # (python prepare_voices.py /work/data/vgong 60 test 99 kokoro --only jf_gongitsune)
-gong = "/work/data/vgong"
-sets["vgong"] = lambda: [(sf.read(f"{gong}/{r['path']}", dtype="float32")[0], r["text"]) for r in read_manifest(gong)]
+sets["vgong"] = folder("/work/data/vgong")
 # real human speech of other speakers: 22 clips (164 words) from four PyPI sdists' test data, a Shakespeare
 # sonnet line by line, J. F. Kennedy, a CMU ARCTIC prompt, pocketsphinx's cards (python real_speech.py DIR /work/data/real)
-real = "/work/data/real"
-sets["real"] = lambda: [(sf.read(f"{real}/{r['path']}", dtype="float32")[0], r["text"]) for r in read_manifest(real)]
+sets["real"] = folder("/work/data/real")
