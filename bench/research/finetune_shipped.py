@@ -12,7 +12,7 @@ experiments on it:
   part, the whole embedding table at scale 7 and a fixed blank score 2.2 (`ctc.SlotScores`), so the
   slots learn to fit the very scores fusion reads, and no new random head pulls them.
 Usage:
-  python finetune_shipped.py OUT STEPS DATA[,DATA...] [--lr LR] [--scale G] [--join P] [--join-max-seconds S] [--fixed-ctc W]
+  python finetune_shipped.py OUT STEPS DATA[,DATA...] [--lr LR] [--scale G] [--join P] [--join-max-seconds S] [--fixed-ctc W] [--seed N]
 e.g. python finetune_shipped.py /work/e2e/gft15 600 /work/e2e/data --lr 5e-4 --scale 1.5
 then python eval_guidance.py /work/e2e/gft15 val40,librivox,synth60 1.5 4
 """
@@ -37,6 +37,7 @@ p.add_argument("--lr", type=float, default=5e-4); p.add_argument("--scale", type
 p.add_argument("--join", type=float, default=TrainConfig.join_probability)
 p.add_argument("--join-max-seconds", type=float, help="cap on a joined example's length (default: none)")
 p.add_argument("--fixed-ctc", type=float, default=0.0, help="weight of the fixed-head CTC loss (default 0: off)")
+p.add_argument("--seed", type=int, default=TrainConfig.seed, help="the batches' order, joins and perturbations (default: the package's)")
 a = p.parse_args()
 
 
@@ -117,7 +118,7 @@ model = ASRModel.from_pretrained("embedded", device="cpu")
 folders = [Path(f) for f in a.data.split(",")]
 features = JoinedFeatures([FeatureCache.for_model(model, f, [(f / r["path"], r["text"]) for r in read_manifest(f)])
                            for f in folders])  # built on first use, as `tiny-audio train` does
-config = TrainConfig(ctc_steps=0, steps=a.steps, lr=a.lr, ctc_weight=a.fixed_ctc, join_probability=a.join)
+config = TrainConfig(ctc_steps=0, steps=a.steps, lr=a.lr, ctc_weight=a.fixed_ctc, join_probability=a.join, seed=a.seed)
 history = train(model, features, config, a.out)
 tail = history[-100:]
 print(f"last 100 steps: loss {sum(h['loss'] for h in tail) / len(tail):.3f}, "
