@@ -312,8 +312,8 @@ print(f"files written: {sorted(p.name for p in (workdir / 'run').iterdir())}")
 
 # %%
 shipped_blank = ASRConfig.from_pretrained("embedded").ctc_fusion_blank
-print(f"CTC fusion blank: {ASRConfig.from_pretrained(workdir / 'run').ctc_fusion_blank} for the projector we just "
-      f"trained, {shipped_blank} for the shipped one")
+print(f"CTC fusion blank: {ASRConfig.from_pretrained(workdir / 'run').ctc_fusion_blank:.2f} for the projector we just "
+      f"trained, {shipped_blank:.2f} for the shipped one")  # two decimals: the third moves between CPUs
 
 # %% [markdown]
 # ## 4. Before and after

@@ -36,3 +36,8 @@ sets["vgong"] = folder("/work/data/vgong")
 # real human speech of other speakers: 22 clips (164 words) from four PyPI sdists' test data, a Shakespeare
 # sonnet line by line, J. F. Kennedy, a CMU ARCTIC prompt, pocketsphinx's cards (python real_speech.py DIR /work/data/real)
 sets["real"] = folder("/work/data/real")
+# twelve short phrases of six more real speakers: praatio's, parselmouth's north wind, speaker-test's channel
+# names (python real_speech.py DIR /work/data/real2 --more)
+sets["real2"] = folder("/work/data/real2")
+# the real speech of both sent through the telephone line (as vphone does to the held-out clips)
+sets["real-phone"] = lambda: [(phone(a), t) for a, t in sets["real"]() + sets["real2"]()]
