@@ -5,10 +5,10 @@ import sys
 import transformers
 transformers.logging.set_verbosity_error(); transformers.logging.disable_progress_bar()
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2]))
-from tiny_audio import ASRModel, WhisperTranscriber, word_error_rate
+from tiny_audio import ASRConfig, WhisperTranscriber, word_error_rate
 from eval_pieces_sets import sets
 
-whisper = WhisperTranscriber(ASRModel.from_pretrained("embedded").config.audio_model_id, device="cpu")
+whisper = WhisperTranscriber(ASRConfig.from_pretrained("embedded").audio_model_id, device="cpu")
 for name in sys.argv[1].split(","):
     items = sets[name]()
     hyps = [whisper.transcribe(audio) for audio, _ in items]
